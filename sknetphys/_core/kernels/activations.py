@@ -1,0 +1,99 @@
+"""Activation functions fused with the bias add, and their derivatives.
+
+Every derivative is written in terms of the activation's *output* y = f(z), so a layer keeps
+only its output for backprop (as the lecture does for the sigmoid: f' = y (1 - y)).
+Arrays are 2-D ``(rows, units)``; conv layers pass their NHWC output as ``(n*h*w, channels)``.
+"""
+
+import math
+
+from numba import njit
+
+IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, SOFTPLUS, ELU = range(7)
+LEAKY_SLOPE = 0.01
+
+
+@njit(cache=True)
+def _f(code, z):
+    if code == SIGMOID:
+        if z >= 0:
+            return 1.0 / (1.0 + math.exp(-z))
+        e = math.exp(z)
+        return e / (1.0 + e)
+    if code == TANH:
+        return math.tanh(z)
+    if code == RELU:
+        return z if z > 0 else 0.0 * z
+    if code == LEAKY_RELU:
+        return z if z > 0 else LEAKY_SLOPE * z
+    if code == SOFTPLUS:
+        return math.log1p(math.exp(-abs(z))) + max(z, 0.0 * z)
+    if code == ELU:
+        return z if z > 0 else math.expm1(z)
+    return z
+
+
+@njit(cache=True)
+def _df(code, y):
+    if code == SIGMOID:
+        return y * (1.0 - y)
+    if code == TANH:
+        return 1.0 - y * y
+    if code == RELU:
+        return 1.0 if y > 0 else 0.0
+    if code == LEAKY_RELU:
+        return 1.0 if y > 0 else LEAKY_SLOPE
+    if code == SOFTPLUS:
+        return -math.expm1(-y)  # sigmoid(z) = 1 - exp(-softplus(z))
+    if code == ELU:
+        return 1.0 if y > 0 else y + 1.0
+    return 1.0
+
+
+@njit(cache=True)
+def bias_activation(z, b, code):
+    """In place: ``z[i, j] = f(z[i, j] + b[j])``."""
+    n, m = z.shape
+    if code == RELU:  # the common case, kept branch-free so it vectorises
+        for i in range(n):
+            for j in range(m):
+                v = z[i, j] + b[j]
+                z[i, j] = v if v > 0 else 0
+        return
+    for i in range(n):
+        for j in range(m):
+            z[i, j] = _f(code, z[i, j] + b[j])
+
+
+@njit(cache=True)
+def activation(z, code):
+    """In place: ``z = f(z)``."""
+    n, m = z.shape
+    for i in range(n):
+        for j in range(m):
+            z[i, j] = _f(code, z[i, j])
+
+
+@njit(cache=True)
+def activation_backward(y, delta, code, db):
+    """In place ``delta *= f'(y)``; writes ``db[j] = sum_i delta[i, j]``."""
+    n, m = y.shape
+    for j in range(m):
+        db[j] = 0
+    if code == IDENTITY:
+        for i in range(n):
+            for j in range(m):
+                db[j] += delta[i, j]
+        return
+    if code == RELU:
+        for i in range(n):
+            for j in range(m):
+                d = delta[i, j] if y[i, j] > 0 else 0
+                delta[i, j] = d
+                db[j] += d
+        return
+    for i in range(n):
+        for j in range(m):
+            d = delta[i, j] * _df(code, y[i, j])
+            delta[i, j] = d
+            db[j] += d

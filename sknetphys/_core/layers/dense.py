@@ -1,0 +1,165 @@
+"""Dense, Dropout and Flatten layers."""
+
+import numpy as np
+
+from ..kernels.activations import activation_backward, bias_activation
+from ..kernels.dropout import dropout_backward, dropout_forward
+from ._base import Layer, LayerSpec, activation_code
+
+
+class Dense(LayerSpec):
+    """Fully connected layer ``y = f(x @ W + b)``.
+
+    Parameters
+    ----------
+    units : int
+        Number of output units.
+    activation : str, default="relu"
+        One of ``identity``, ``sigmoid`` (``logistic``), ``tanh``, ``relu``, ``leaky_relu``,
+        ``softplus``, ``elu``.
+
+    Examples
+    --------
+    >>> from sknetphys.layers import Dense
+    >>> Dense(128, activation="tanh")
+    Dense(activation='tanh', units=128)
+    """
+
+    def __init__(self, units, activation="relu"):
+        self.units = units
+        self.activation = activation
+
+    def build(self, input_shape, dtype):
+        if len(input_shape) != 1:
+            raise ValueError(
+                f"Dense expects a flat input, got shape {tuple(input_shape)}; "
+                "put a Flatten() layer before it."
+            )
+        if not (isinstance(self.units, (int, np.integer)) and self.units > 0):
+            raise ValueError(f"Dense units must be a positive int, got {self.units!r}.")
+        return _DenseLayer(input_shape[0], int(self.units), activation_code(self.activation), dtype)
+
+
+class _DenseLayer(Layer):
+    def __init__(self, n_in, n_out, code, dtype):
+        super().__init__((n_in,), (n_out,), dtype)
+        self.param_shapes = [(n_in, n_out), (n_out,)]
+        self.fan = (n_in, n_out)
+        self.code = code
+
+    def allocate(self, capacity):
+        super().allocate(capacity)
+        self._y = self._buffer(self.output_shape)
+        self._dx = self._buffer(self.input_shape)
+
+    def forward(self, x, training=False, rng=None):
+        n = x.shape[0]
+        W, b = self.params
+        y = self._y[:n]
+        if hasattr(x, "tocsr"):  # scipy sparse input (first layer only)
+            y[...] = x @ W
+        else:
+            np.matmul(x, W, out=y)
+        bias_activation(y, b, self.code)
+        self._x, self._yn = x, y
+        return y
+
+    def backward(self, dy, need_dx):
+        dW, db = self.grads
+        activation_backward(self._yn, dy, self.code, db)
+        x = self._x
+        if hasattr(x, "tocsr"):
+            dW[...] = (x.T @ dy)
+        else:
+            np.matmul(x.T, dy, out=dW)
+        if not need_dx:
+            return None
+        dx = self._dx[: dy.shape[0]]
+        np.matmul(dy, self.params[0].T, out=dx)
+        return dx
+
+
+class Dropout(LayerSpec):
+    """Inverted dropout: during training each unit is zeroed with probability ``rate``
+    and the survivors are scaled by ``1 / (1 - rate)``; at prediction it is the identity.
+
+    Parameters
+    ----------
+    rate : float in [0, 1)
+        Fraction of units dropped.
+
+    Examples
+    --------
+    >>> from sknetphys.layers import Dropout
+    >>> Dropout(0.5)
+    Dropout(rate=0.5)
+    """
+
+    def __init__(self, rate=0.5):
+        self.rate = rate
+
+    def build(self, input_shape, dtype):
+        if not (0.0 <= float(self.rate) < 1.0):
+            raise ValueError(f"Dropout rate must be in [0, 1), got {self.rate!r}.")
+        return _DropoutLayer(input_shape, float(self.rate), dtype)
+
+
+class _DropoutLayer(Layer):
+    def __init__(self, shape, rate, dtype):
+        super().__init__(shape, shape, dtype)
+        self.rate = rate
+
+    def allocate(self, capacity):
+        super().allocate(capacity)
+        self._y = self._buffer(self.output_shape)
+        self._u = self._buffer(self.output_shape)
+        self._dx = self._buffer(self.input_shape)
+
+    def forward(self, x, training=False, rng=None):
+        self._active = training and self.rate > 0
+        if not self._active:
+            return x
+        n = x.shape[0]
+        u = self._u[:n]
+        rng.random(out=u.reshape(-1), dtype=self.dtype.type)
+        y = self._y[:n]
+        dropout_forward(x.reshape(-1), u.reshape(-1), self.rate, y.reshape(-1))
+        return y
+
+    def backward(self, dy, need_dx):
+        if not need_dx:
+            return None
+        if not self._active:
+            return dy
+        n = dy.shape[0]
+        dx = self._dx[:n]
+        dropout_backward(dy.reshape(-1), self._u[:n].reshape(-1), self.rate, dx.reshape(-1))
+        return dx
+
+
+class Flatten(LayerSpec):
+    """Flatten each sample to a vector, in channels-last (NHWC, C order) order.
+
+    Examples
+    --------
+    >>> from sknetphys.layers import Flatten
+    >>> Flatten()
+    Flatten()
+    """
+
+    def __init__(self):
+        pass
+
+    def build(self, input_shape, dtype):
+        return _FlattenLayer(input_shape, dtype)
+
+
+class _FlattenLayer(Layer):
+    def __init__(self, input_shape, dtype):
+        super().__init__(input_shape, (int(np.prod(input_shape)),), dtype)
+
+    def forward(self, x, training=False, rng=None):
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dy, need_dx):
+        return dy.reshape((dy.shape[0],) + self.input_shape) if need_dx else None
