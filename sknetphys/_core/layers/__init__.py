@@ -1,6 +1,19 @@
 """Layer specs (user-facing parameter objects) and the runtime layers they build."""
 
 from ._base import ACTIVATIONS, Layer, LayerSpec, activation_code
+from .conv import AvgPool2D, Conv2D, MaxPool2D, UpSampling2D
 from .dense import Dense, Dropout, Flatten
 
-__all__ = ["ACTIVATIONS", "Dense", "Dropout", "Flatten", "Layer", "LayerSpec", "activation_code"]
+__all__ = [
+    "ACTIVATIONS",
+    "AvgPool2D",
+    "Conv2D",
+    "Dense",
+    "Dropout",
+    "Flatten",
+    "Layer",
+    "LayerSpec",
+    "MaxPool2D",
+    "UpSampling2D",
+    "activation_code",
+]

@@ -1,0 +1,356 @@
+"""Convolution, pooling and upsampling layers on channels-last (NHWC) images.
+
+Shapes exclude the batch axis: a layer's ``input_shape`` is ``(height, width, channels)``.
+"""
+
+import numpy as np
+
+from ..kernels.activations import activation_backward, bias_activation
+from ..kernels.conv import col2im, im2col
+from ..kernels.pool import (
+    avgpool_backward,
+    avgpool_forward,
+    maxpool_backward,
+    maxpool_forward,
+    upsample_backward,
+    upsample_forward,
+)
+from ._base import Layer, LayerSpec, activation_code, as_tuple
+
+# Bytes of one im2col chunk: small enough to stay in cache between im2col and the GEMM,
+# large enough that the GEMM is efficient (measured: ~1.5-3 MB is the plateau here).
+_CHUNK_BYTES = 2 << 20
+
+
+def _image_shape(input_shape, name):
+    if len(input_shape) != 3:
+        raise ValueError(
+            f"{name} expects images of shape (height, width, channels), got input shape "
+            f"{tuple(input_shape)}; give the estimator input_shape=(h, w, c) and put "
+            f"{name} before any Flatten()."
+        )
+    return tuple(int(s) for s in input_shape)
+
+
+def conv_output_size(size, kernel, stride, padding):
+    """Output length and (before, after) padding along one axis, as Keras/TensorFlow.
+
+    ``"valid"``: no padding, ``out = (size - kernel) // stride + 1``.
+    ``"same"``: ``out = ceil(size / stride)``, padded with ``max((out-1)*stride + kernel -
+    size, 0)`` zeros, the odd one at the end (bottom/right).
+    """
+    if padding == "valid":
+        return (size - kernel) // stride + 1, (0, 0)
+    out = -(-size // stride)
+    total = max((out - 1) * stride + kernel - size, 0)
+    return out, (total // 2, total - total // 2)
+
+
+class Conv2D(LayerSpec):
+    """2-D convolution (cross-correlation, as Keras and PyTorch) on NHWC images.
+
+    ``y[n, i, j, f] = act(b[f] + sum_{a, b, c} x[n, i*sh + a - pt, j*sw + b - pl, c] *
+    W[a, b, c, f])`` with weights of shape ``(kernel_h, kernel_w, in_channels, filters)``.
+
+    Parameters
+    ----------
+    filters : int
+        Number of output channels (feature maps).
+    kernel_size : int or (int, int)
+        Height and width of the kernel.
+    strides : int or (int, int), default=1
+        Step of the kernel in each direction.
+    padding : {"valid", "same"}, default="valid"
+        ``"valid"``: no padding, the output shrinks. ``"same"``: zero padding so that the
+        output has ``ceil(input / stride)`` pixels (extra zero at the bottom/right when the
+        padding is odd, as Keras/TensorFlow).
+    activation : str, default="relu"
+        As for :class:`Dense`.
+
+    Examples
+    --------
+    >>> from sknetphys.layers import Conv2D
+    >>> Conv2D(8, 3, padding="same")
+    Conv2D(filters=8, kernel_size=3, padding='same')
+    """
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", activation="relu"):
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.strides = strides
+        self.padding = padding
+        self.activation = activation
+
+    def build(self, input_shape, dtype):
+        h, w, c = _image_shape(input_shape, "Conv2D")
+        if not (isinstance(self.filters, (int, np.integer)) and self.filters > 0):
+            raise ValueError(f"Conv2D filters must be a positive int, got {self.filters!r}.")
+        if self.padding not in ("valid", "same"):
+            raise ValueError(f"Conv2D padding must be 'valid' or 'same', got {self.padding!r}.")
+        kh, kw = as_tuple(self.kernel_size, 2, "kernel_size")
+        sh, sw = as_tuple(self.strides, 2, "strides")
+        oh, (pt, _) = conv_output_size(h, kh, sh, self.padding)
+        ow, (pl, _) = conv_output_size(w, kw, sw, self.padding)
+        if oh < 1 or ow < 1:
+            raise ValueError(
+                f"Conv2D kernel {(kh, kw)} does not fit input {(h, w)} with padding='valid'; "
+                "use a smaller kernel or padding='same'."
+            )
+        return _Conv2DLayer(
+            (h, w, c), int(self.filters), (kh, kw), (sh, sw), (pt, pl), (oh, ow),
+            activation_code(self.activation), dtype,
+        )
+
+
+class _Conv2DLayer(Layer):
+    def __init__(self, input_shape, filters, kernel, strides, pads, out_hw, code, dtype):
+        h, w, c = input_shape
+        super().__init__(input_shape, out_hw + (filters,), dtype)
+        self.kernel, self.strides, self.pads = kernel, strides, pads
+        kh, kw = kernel
+        self.param_shapes = [(kh, kw, c, filters), (filters,)]
+        self.fan = (kh * kw * c, kh * kw * filters)  # Keras' convention for Glorot/He
+        self.code = code
+        self.n_cols = kh * kw * c
+        self.n_pix = out_hw[0] * out_hw[1]
+        row_bytes = self.n_pix * self.n_cols * self.dtype.itemsize
+        self.chunk = max(1, _CHUNK_BYTES // row_bytes)
+        # A 1x1 kernel with stride 1 needs no im2col: cols is the input itself.
+        self._pointwise = kernel == (1, 1) and strides == (1, 1)
+
+    def allocate(self, capacity):
+        super().allocate(capacity)
+        self._y = self._buffer(self.output_shape)
+        self._dx = self._buffer(self.input_shape)
+        rows = min(self.chunk, capacity) * self.n_pix
+        self._cols = np.empty((rows, self.n_cols), dtype=self.dtype)
+        self._dw_part = np.empty((self.n_cols, self.output_shape[2]), dtype=self.dtype)
+        self._cols_hold = False
+
+    def _im2col(self, x, i0, i1):
+        """The cols of images ``i0:i1`` (a view of the chunk buffer, or of ``x``)."""
+        if self._pointwise:
+            return x[i0:i1].reshape(-1, self.n_cols)
+        cols = self._cols[: (i1 - i0) * self.n_pix]
+        (kh, kw), (sh, sw), (pt, pl) = self.kernel, self.strides, self.pads
+        oh, ow = self.output_shape[:2]
+        im2col(x[i0:i1], kh, kw, sh, sw, pt, pl, oh, ow, cols)
+        return cols
+
+    def forward(self, x, training=False, rng=None):
+        n = x.shape[0]
+        x = np.ascontiguousarray(x)
+        W, b = self.params
+        f = self.output_shape[2]
+        wm = W.reshape(self.n_cols, f)
+        y = self._y[:n]
+        y2 = y.reshape(n * self.n_pix, f)
+        for i0 in range(0, n, self.chunk):
+            i1 = min(n, i0 + self.chunk)
+            rows = slice(i0 * self.n_pix, i1 * self.n_pix)
+            cols = self._im2col(x, i0, i1)
+            np.matmul(cols, wm, out=y2[rows])
+            bias_activation(y2[rows], b, self.code)
+        # With a single chunk the cols are still in the buffer for the backward pass.
+        self._cols_hold = n <= self.chunk
+        self._x, self._yn = x, y
+        return y
+
+    def backward(self, dy, need_dx):
+        dW, db = self.grads
+        x = self._x
+        n = dy.shape[0]
+        f = self.output_shape[2]
+        wm = self.params[0].reshape(self.n_cols, f)
+        dwm = dW.reshape(self.n_cols, f)
+        dy2 = np.ascontiguousarray(dy).reshape(n * self.n_pix, f)
+        activation_backward(self._yn.reshape(n * self.n_pix, f), dy2, self.code, db)
+        dx = self._dx[:n] if need_dx else None
+        (kh, kw), (sh, sw), (pt, pl) = self.kernel, self.strides, self.pads
+        oh, ow = self.output_shape[:2]
+        for i0 in range(0, n, self.chunk):
+            i1 = min(n, i0 + self.chunk)
+            rows = slice(i0 * self.n_pix, i1 * self.n_pix)
+            if self._cols_hold or self._pointwise:
+                cols = self._im2col(x, i0, i1) if self._pointwise else self._cols[: n * self.n_pix]
+            else:
+                cols = self._im2col(x, i0, i1)  # recomputed: cheaper than keeping all cols
+            if i0 == 0:
+                np.matmul(cols.T, dy2[rows], out=dwm)
+            else:
+                np.matmul(cols.T, dy2[rows], out=self._dw_part)
+                np.add(dwm, self._dw_part, out=dwm)
+            if need_dx:
+                if self._pointwise:
+                    np.matmul(dy2[rows], wm.T, out=dx[i0:i1].reshape(-1, self.n_cols))
+                else:
+                    dcols = self._cols[: (i1 - i0) * self.n_pix]
+                    np.matmul(dy2[rows], wm.T, out=dcols)
+                    col2im(dcols, kh, kw, sh, sw, pt, pl, oh, ow, dx[i0:i1])
+        self._cols_hold = False
+        return dx
+
+
+class _Pool2D(LayerSpec):
+    _name = "Pool2D"
+
+    def __init__(self, pool_size=2, strides=None):
+        self.pool_size = pool_size
+        self.strides = strides
+
+    def build(self, input_shape, dtype):
+        h, w, c = _image_shape(input_shape, self._name)
+        ph, pw = as_tuple(self.pool_size, 2, "pool_size")
+        sh, sw = as_tuple(self.pool_size if self.strides is None else self.strides, 2, "strides")
+        oh, ow = (h - ph) // sh + 1, (w - pw) // sw + 1
+        if oh < 1 or ow < 1:
+            raise ValueError(f"{self._name} pool {(ph, pw)} is larger than its input {(h, w)}.")
+        return self._runtime((h, w, c), (oh, ow, c), (ph, pw), (sh, sw), dtype)
+
+
+class MaxPool2D(_Pool2D):
+    """Max pooling over ``pool_size`` windows (no padding; floor of the output size).
+
+    Parameters
+    ----------
+    pool_size : int or (int, int), default=2
+    strides : int or (int, int), default=None
+        ``None`` means ``pool_size`` (non-overlapping windows).
+
+    Examples
+    --------
+    >>> from sknetphys.layers import MaxPool2D
+    >>> MaxPool2D(2)
+    MaxPool2D()
+    """
+
+    _name = "MaxPool2D"
+
+    def __init__(self, pool_size=2, strides=None):
+        super().__init__(pool_size, strides)
+
+    def _runtime(self, *args):
+        return _MaxPoolLayer(*args)
+
+
+class AvgPool2D(_Pool2D):
+    """Average pooling over ``pool_size`` windows (no padding; floor of the output size).
+
+    Parameters
+    ----------
+    pool_size : int or (int, int), default=2
+    strides : int or (int, int), default=None
+        ``None`` means ``pool_size`` (non-overlapping windows).
+
+    Examples
+    --------
+    >>> from sknetphys.layers import AvgPool2D
+    >>> AvgPool2D(4)
+    AvgPool2D(pool_size=4)
+    """
+
+    _name = "AvgPool2D"
+
+    def __init__(self, pool_size=2, strides=None):
+        super().__init__(pool_size, strides)
+
+    def _runtime(self, *args):
+        return _AvgPoolLayer(*args)
+
+
+class _PoolLayer(Layer):
+    def __init__(self, input_shape, output_shape, pool, strides, dtype):
+        super().__init__(input_shape, output_shape, dtype)
+        self.pool, self.strides = pool, strides
+
+    def allocate(self, capacity):
+        super().allocate(capacity)
+        self._y = self._buffer(self.output_shape)
+        self._dx = self._buffer(self.input_shape)
+
+
+class _MaxPoolLayer(_PoolLayer):
+    def allocate(self, capacity):
+        super().allocate(capacity)
+        self._arg = np.empty((capacity,) + self.output_shape, dtype=np.int32)
+
+    def forward(self, x, training=False, rng=None):
+        n = x.shape[0]
+        y = self._y[:n]
+        maxpool_forward(x, *self.pool, *self.strides, y, self._arg[:n])
+        return y
+
+    def backward(self, dy, need_dx):
+        if not need_dx:
+            return None
+        n = dy.shape[0]
+        dx = self._dx[:n]
+        maxpool_backward(dy, self._arg[:n], *self.pool, *self.strides, dx)
+        return dx
+
+
+class _AvgPoolLayer(_PoolLayer):
+    def forward(self, x, training=False, rng=None):
+        n = x.shape[0]
+        y = self._y[:n]
+        avgpool_forward(x, *self.pool, *self.strides, y)
+        return y
+
+    def backward(self, dy, need_dx):
+        if not need_dx:
+            return None
+        n = dy.shape[0]
+        dx = self._dx[:n]
+        avgpool_backward(dy, *self.pool, *self.strides, dx)
+        return dx
+
+
+class UpSampling2D(LayerSpec):
+    """Nearest-neighbour upsampling: every pixel is repeated ``size`` times in each direction.
+
+    Parameters
+    ----------
+    size : int or (int, int), default=2
+
+    Examples
+    --------
+    >>> from sknetphys.layers import UpSampling2D
+    >>> UpSampling2D((2, 3))
+    UpSampling2D(size=(2, 3))
+    """
+
+    def __init__(self, size=2):
+        self.size = size
+
+    def build(self, input_shape, dtype):
+        h, w, c = _image_shape(input_shape, "UpSampling2D")
+        uh, uw = as_tuple(self.size, 2, "size")
+        return _UpSamplingLayer((h, w, c), (h * uh, w * uw, c), (uh, uw), dtype)
+
+
+class _UpSamplingLayer(Layer):
+    def __init__(self, input_shape, output_shape, size, dtype):
+        super().__init__(input_shape, output_shape, dtype)
+        self.size = size
+
+    def allocate(self, capacity):
+        super().allocate(capacity)
+        self._y = self._buffer(self.output_shape)
+        self._dx = self._buffer(self.input_shape)
+
+    def forward(self, x, training=False, rng=None):
+        n = x.shape[0]
+        y = self._y[:n]
+        upsample_forward(x, *self.size, y)
+        return y
+
+    def backward(self, dy, need_dx):
+        if not need_dx:
+            return None
+        n = dy.shape[0]
+        dx = self._dx[:n]
+        upsample_backward(dy, *self.size, dx)
+        return dx
+
+
+__all__ = ["AvgPool2D", "Conv2D", "MaxPool2D", "UpSampling2D", "conv_output_size"]
