@@ -22,6 +22,7 @@ class Network:
     """
 
     def __init__(self, specs, input_shape, dtype=np.float32):
+        self.specs = list(specs)
         self.dtype = np.dtype(dtype)
         self.input_shape = tuple(int(s) for s in input_shape)
         self.layers = []
@@ -52,6 +53,22 @@ class Network:
         first = next((i for i, layer in enumerate(self.layers) if layer.param_shapes), len(self.layers))
         self._need_dx = [i > first for i in range(len(self.layers))]
         self.capacity = 0
+
+    def __getstate__(self):
+        # Views and scratch buffers do not survive pickling as views: pickle the recipe and
+        # the parameter values, and rebuild on load.
+        return {"specs": self.specs, "input_shape": self.input_shape, "dtype": self.dtype.str,
+                "params": self.params}
+
+    def __setstate__(self, state):
+        self.__init__(state["specs"], state["input_shape"], np.dtype(state["dtype"]))
+        self.params[...] = state["params"]
+
+    def astype(self, dtype):
+        """A new network with the same layers and parameters cast to ``dtype``."""
+        net = Network(self.specs, self.input_shape, dtype)
+        net.params[...] = self.params
+        return net
 
     @property
     def coefs(self):

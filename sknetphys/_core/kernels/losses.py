@@ -1,0 +1,83 @@
+"""Output activations paired with their losses.
+
+Each ``*_loss`` kernel takes the raw outputs ``z`` (logits for the classifiers) and targets
+``t``, writes the output delta dC/dz into ``delta`` and returns the summed loss. Pairing the
+output activation with its loss makes the delta simply ``(y_out - t) / n``. Dividing by ``n``
+(the batch size) is the caller's job through ``inv_n``.
+"""
+
+import math
+
+from numba import njit
+
+
+@njit(cache=True)
+def squared_loss(z, t, inv_n, delta):
+    """C = 1/(2n) sum ||z - t||^2 (identity output)."""
+    n, m = z.shape
+    total = 0.0
+    for i in range(n):
+        for j in range(m):
+            d = z[i, j] - t[i, j]
+            total += d * d
+            delta[i, j] = d * inv_n
+    return 0.5 * total * inv_n
+
+
+@njit(cache=True)
+def softmax_xent_loss(z, t, inv_n, delta):
+    """Softmax output, categorical cross-entropy C = -1/n sum t log softmax(z)."""
+    n, m = z.shape
+    total = 0.0
+    for i in range(n):
+        zmax = z[i, 0]
+        for j in range(1, m):
+            zmax = max(zmax, z[i, j])
+        s = 0.0
+        for j in range(m):
+            e = math.exp(z[i, j] - zmax)
+            delta[i, j] = e
+            s += e
+        log_s = math.log(s)
+        inv_s = 1.0 / s
+        for j in range(m):
+            if t[i, j] != 0:
+                total -= t[i, j] * (z[i, j] - zmax - log_s)
+            delta[i, j] = (delta[i, j] * inv_s - t[i, j]) * inv_n
+    return total * inv_n
+
+
+@njit(cache=True)
+def sigmoid_bce_loss(z, t, inv_n, delta):
+    """Sigmoid outputs, binary cross-entropy summed over outputs, mean over samples."""
+    n, m = z.shape
+    total = 0.0
+    for i in range(n):
+        for j in range(m):
+            x = z[i, j]
+            # -[t log s(x) + (1-t) log(1-s(x))] = softplus(x) - t x, computed stably
+            total += max(x, 0.0) + math.log1p(math.exp(-abs(x))) - t[i, j] * x
+            if x >= 0:
+                p = 1.0 / (1.0 + math.exp(-x))
+            else:
+                e = math.exp(x)
+                p = e / (1.0 + e)
+            delta[i, j] = (p - t[i, j]) * inv_n
+    return total * inv_n
+
+
+@njit(cache=True)
+def softmax(z):
+    """In place, row-wise."""
+    n, m = z.shape
+    for i in range(n):
+        zmax = z[i, 0]
+        for j in range(1, m):
+            zmax = max(zmax, z[i, j])
+        s = 0.0
+        for j in range(m):
+            e = math.exp(z[i, j] - zmax)
+            z[i, j] = e
+            s += e
+        for j in range(m):
+            z[i, j] /= s

@@ -1,0 +1,55 @@
+"""Losses, each paired with its output activation (see ``kernels/losses.py``)."""
+
+import numpy as np
+
+from .kernels.activations import SIGMOID, activation
+from .kernels.losses import sigmoid_bce_loss, softmax, softmax_xent_loss, squared_loss
+
+
+class Loss:
+    """``output_activation`` names what ``transform`` applies to raw outputs for prediction."""
+
+    name = output_activation = None
+    _kernel = None
+
+    def __call__(self, z, t, delta):
+        """Mean loss over the batch; writes dLoss/dz into ``delta``."""
+        return float(self._kernel(z, t, 1.0 / z.shape[0], delta))
+
+    def transform(self, z):
+        """Raw outputs to predictions, in place."""
+        return z
+
+
+class SquaredLoss(Loss):
+    """The lecture's quadratic cost C = 1/(2N) sum_s ||F(y_s) - y_s_target||^2."""
+
+    name, output_activation = "squared_error", "identity"
+    _kernel = staticmethod(squared_loss)
+
+
+class SoftmaxCrossEntropy(Loss):
+    """Softmax outputs with categorical cross-entropy (multiclass)."""
+
+    name, output_activation = "log_loss", "softmax"
+    _kernel = staticmethod(softmax_xent_loss)
+
+    def transform(self, z):
+        softmax(z)
+        return z
+
+
+class SigmoidCrossEntropy(Loss):
+    """Sigmoid outputs with binary cross-entropy (binary and multilabel)."""
+
+    name, output_activation = "binary_log_loss", "logistic"
+    _kernel = staticmethod(sigmoid_bce_loss)
+
+    def transform(self, z):
+        activation(z, SIGMOID)
+        return z
+
+
+def loss_value(loss, z, t):
+    """The loss without keeping a delta (validation, tests)."""
+    return loss(z, t, np.empty_like(z))

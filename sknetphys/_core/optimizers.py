@@ -1,0 +1,172 @@
+"""Optimizers as parameter objects with a two-method contract.
+
+An optimizer holds hyperparameters only (so sklearn can clone it and ``GridSearchCV`` can
+search ``optimizer__learning_rate``). Its state lives in a dict made by ``init_state`` and kept
+by the estimator, so it survives ``partial_fit`` and ``warm_start``:
+
+- ``init_state(n_params, dtype)`` -> dict of arrays (plus the step counter ``"t"``);
+- ``step(params, grads, state, l2=0.0, n_decay=0)`` -> updates ``params`` in place with one
+  fused numba kernel and returns ``sum(params[:n_decay]**2)`` (before the update).
+"""
+
+import numpy as np
+
+from ._params import ParamsMixin
+from .kernels.optim import adadelta_step, adagrad_step, adam_step, rmsprop_step, sgd_step
+
+
+class Optimizer(ParamsMixin):
+    """Base class; subclasses list their state arrays in ``_state_names``."""
+
+    _state_names = ()
+
+    def init_state(self, n_params, dtype):
+        state = {name: np.zeros(n_params, dtype=dtype) for name in self._state_names}
+        state["t"] = 0
+        return state
+
+    def _check(self):
+        lr = self.learning_rate
+        if not (isinstance(lr, (int, float, np.floating, np.integer)) and lr > 0):
+            raise ValueError(f"{type(self).__name__}: learning_rate must be > 0, got {lr!r}.")
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional (Nesterov) momentum.
+
+    ``v = momentum * v - learning_rate * g``; then ``p += v``, or with Nesterov
+    ``p += momentum * v - learning_rate * g``.
+
+    Examples
+    --------
+    >>> from sknetphys.optimizers import SGD
+    >>> SGD(learning_rate=0.1, momentum=0.9, nesterov=True)
+    SGD(learning_rate=0.1, momentum=0.9, nesterov=True)
+    """
+
+    _state_names = ("velocity",)
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False):
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.nesterov = nesterov
+
+    def step(self, params, grads, state, l2=0.0, n_decay=0):
+        state["t"] += 1
+        return sgd_step(params, grads, state["velocity"], float(self.learning_rate),
+                        float(self.momentum), bool(self.nesterov), float(l2), n_decay)
+
+
+class Adagrad(Optimizer):
+    """Adagrad: ``G += g**2``; ``p -= learning_rate * g / (sqrt(G) + epsilon)``.
+
+    Examples
+    --------
+    >>> from sknetphys.optimizers import Adagrad
+    >>> Adagrad(learning_rate=0.05)
+    Adagrad(learning_rate=0.05)
+    """
+
+    _state_names = ("accumulator",)
+
+    def __init__(self, learning_rate=0.01, epsilon=1e-8):
+        self.learning_rate = learning_rate
+        self.epsilon = epsilon
+
+    def step(self, params, grads, state, l2=0.0, n_decay=0):
+        state["t"] += 1
+        return adagrad_step(params, grads, state["accumulator"], float(self.learning_rate),
+                            float(self.epsilon), float(l2), n_decay)
+
+
+class RMSprop(Optimizer):
+    """RMSprop: ``E = rho E + (1 - rho) g**2``; ``p -= learning_rate * g / (sqrt(E) + epsilon)``.
+
+    Examples
+    --------
+    >>> from sknetphys.optimizers import RMSprop
+    >>> RMSprop(rho=0.99)
+    RMSprop(rho=0.99)
+    """
+
+    _state_names = ("mean_square",)
+
+    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-8):
+        self.learning_rate = learning_rate
+        self.rho = rho
+        self.epsilon = epsilon
+
+    def step(self, params, grads, state, l2=0.0, n_decay=0):
+        state["t"] += 1
+        return rmsprop_step(params, grads, state["mean_square"], float(self.learning_rate),
+                            float(self.rho), float(self.epsilon), float(l2), n_decay)
+
+
+class Adadelta(Optimizer):
+    """Adadelta (Zeiler 2012): step ``dx = -sqrt(E[dx^2] + eps) / sqrt(E[g^2] + eps) * g``,
+    scaled by ``learning_rate`` (1.0 is Zeiler's original).
+
+    Examples
+    --------
+    >>> from sknetphys.optimizers import Adadelta
+    >>> Adadelta()
+    Adadelta()
+    """
+
+    _state_names = ("mean_square_grad", "mean_square_step")
+
+    def __init__(self, learning_rate=1.0, rho=0.95, epsilon=1e-6):
+        self.learning_rate = learning_rate
+        self.rho = rho
+        self.epsilon = epsilon
+
+    def step(self, params, grads, state, l2=0.0, n_decay=0):
+        state["t"] += 1
+        return adadelta_step(params, grads, state["mean_square_grad"], state["mean_square_step"],
+                             float(self.learning_rate), float(self.rho), float(self.epsilon),
+                             float(l2), n_decay)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015) with bias-corrected moments.
+
+    Examples
+    --------
+    >>> from sknetphys.optimizers import Adam
+    >>> Adam(learning_rate=1e-3)
+    Adam()
+    """
+
+    _state_names = ("m", "v")
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        self.learning_rate = learning_rate
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+
+    def step(self, params, grads, state, l2=0.0, n_decay=0):
+        state["t"] += 1
+        return adam_step(params, grads, state["m"], state["v"], float(self.learning_rate),
+                         float(self.beta_1), float(self.beta_2), float(self.epsilon),
+                         float(state["t"]), float(l2), n_decay)
+
+
+OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adadelta": Adadelta, "adam": Adam}
+
+
+def get_optimizer(optimizer):
+    """A fresh optimizer from a name or a copy of an optimizer object."""
+    if isinstance(optimizer, str):
+        try:
+            return OPTIMIZERS[optimizer.lower()]()
+        except KeyError:
+            raise ValueError(
+                f"Unknown optimizer {optimizer!r}; choose one of {sorted(OPTIMIZERS)} "
+                "or pass an optimizer object."
+            ) from None
+    if isinstance(optimizer, Optimizer):
+        opt = type(optimizer)(**optimizer.get_params(deep=False))
+        opt._check()
+        return opt
+    raise TypeError(f"optimizer must be a name or an Optimizer, got {optimizer!r}.")

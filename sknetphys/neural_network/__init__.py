@@ -1,0 +1,5 @@
+"""scikit-learn estimators over the engine."""
+
+from ._mlp import MLPClassifier, MLPRegressor
+
+__all__ = ["MLPClassifier", "MLPRegressor"]

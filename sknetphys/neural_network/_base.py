@@ -1,0 +1,346 @@
+"""The estimator layer over the engine: one ``_fit`` for ``fit`` and ``partial_fit``.
+
+``BaseNetwork`` validates input, builds the network, runs ``_core.training.train`` and
+exposes what it recorded as sklearn-style fitted attributes. Subclasses say what is
+specific to them:
+
+- the hidden stack: ``_hidden_specs()`` (a list of layer specs);
+- how rows of X become network inputs: ``_input_shape(n_features)`` and ``_reshape_X(X)``;
+- the task, through ``ClassifierNetworkMixin`` or ``RegressorNetworkMixin``: target
+  encoding, the output loss, decoding predictions and the validation score.
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from .._core.layers import Dense
+from .._core.losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredLoss
+from .._core.network import Network
+from .._core.optimizers import OPTIMIZERS, Optimizer, get_optimizer
+from .._core.training import History, predict_raw, train
+
+_DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+def _resolve_dtype(dtype):
+    name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
+    if name not in _DTYPES:
+        raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}.")
+    return _DTYPES[name]
+
+
+class BaseNetwork(BaseEstimator):
+    """Shared fit/predict machinery of all sknetphys networks (not used directly)."""
+
+    _parameter_constraints = {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), Optimizer],
+        "dtype": [StrOptions(set(_DTYPES)), type],
+    }
+
+    # --- hooks for subclasses -------------------------------------------------------------
+    def _hidden_specs(self):
+        raise NotImplementedError
+
+    def _input_shape(self, n_features):
+        return (n_features,)
+
+    def _reshape_X(self, X):
+        return X
+
+    _accept_sparse = ("csr", "csc")
+
+    # --- fitting ------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the network to data (X, y); with ``warm_start``, continue the last fit.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, incremental=False)
+
+    def _fit(self, X, y, incremental, classes=None):
+        continuing = hasattr(self, "_net") and (incremental or self.warm_start)
+        X, y = self._validate_xy(X, y, reset=not continuing)
+        T = self._encode_targets(y, continuing, incremental, classes)
+        if continuing and T.shape[1] != self._net.output_shape[0]:
+            raise ValueError(
+                f"y has {T.shape[1]} outputs but the fitted network has "
+                f"{self._net.output_shape[0]}; fit anew (warm_start=False)."
+            )
+        dtype = _resolve_dtype(self.dtype)
+        X = self._reshape_X(X.astype(dtype, copy=False))
+        T = T.astype(dtype, copy=False)
+
+        if not continuing:
+            self._init_network(X, T, dtype)
+        rng = np.random.default_rng(self._rng_source.randint(np.iinfo(np.int32).max))
+
+        early_stopping = self.early_stopping and not incremental
+        validation = None
+        if early_stopping:
+            X, T, validation = self._validation_split(X, T, y, rng)
+        history = self._history
+        history.no_improvement_count = 0
+        n = X.shape[0]
+        batch_size = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
+        try:
+            outcome = train(
+                self._net, self._loss, self._optimizer, self._opt_state, X, T, history,
+                batch_size=batch_size, max_iter=1 if incremental else self.max_iter,
+                shuffle=self.shuffle, rng=rng, alpha=self.alpha, validation=validation,
+                tol=self.tol, n_iter_no_change=self.n_iter_no_change, verbose=self.verbose,
+                check_convergence=not incremental,
+            )
+        finally:  # even on DivergenceError the estimator keeps a usable state
+            self._publish(history, early_stopping)
+        if outcome == "max_iter" and not incremental:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
+                "optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+        return self
+
+    def _validate_xy(self, X, y, reset):
+        X, y = validate_data(
+            self, X, y, reset=reset, accept_sparse=self._accept_sparse, multi_output=True,
+            dtype=(np.float64, np.float32), y_numeric=not self._is_classifier,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if hasattr(X, "tocsr"):
+            X = X.tocsr()
+        return X, y
+
+    def _init_network(self, X, T, dtype):
+        self._rng_source = check_random_state(self.random_state)
+        specs = list(self._hidden_specs()) + [Dense(T.shape[1], activation="identity")]
+        self._net = Network(specs, X.shape[1:], dtype)
+        self._net.init_params(np.random.default_rng(self._rng_source.randint(np.iinfo(np.int32).max)))
+        self._optimizer = get_optimizer(self.optimizer)
+        self._opt_state = self._optimizer.init_state(self._net.n_params, dtype)
+        self._history = History(self.early_stopping)
+
+    def _validation_split(self, X, T, y, rng):
+        stratify = y if self._is_classifier and y.ndim == 1 else None
+        seed = int(rng.integers(np.iinfo(np.int32).max))
+        try:
+            X, X_val, T, T_val = train_test_split(
+                X, T, test_size=self.validation_fraction, random_state=seed, stratify=stratify
+            )
+        except ValueError:  # too few samples of some class to stratify
+            X, X_val, T, T_val = train_test_split(
+                X, T, test_size=self.validation_fraction, random_state=seed
+            )
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                f"The validation set is too small ({X_val.shape[0]} samples) for "
+                f"validation_fraction={self.validation_fraction}; raise it or set "
+                "early_stopping=False."
+            )
+        return X, T, (X_val, T_val, lambda raw: self._score_raw(raw, T_val))
+
+    def _publish(self, history, early_stopping):
+        self.n_iter_ = history.n_iter
+        self.t_ = history.t
+        self.loss_ = history.loss_curve[-1] if history.loss_curve else np.nan
+        self.loss_curve_ = list(history.loss_curve)
+        self.n_layers_ = len(self._net.weighted_layers) + 1
+        self.n_outputs_ = self._net.output_shape[0]
+        self.out_activation_ = self._loss.output_activation
+        if early_stopping:
+            self.validation_scores_ = list(history.validation_scores)
+            self.validation_loss_curve_ = list(history.validation_loss_curve)
+            self.best_validation_score_ = history.best_validation_score
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = history.best_loss
+            if hasattr(self, "validation_loss_curve_"):
+                del self.validation_loss_curve_
+
+    # --- fitted views ---------------------------------------------------------------------
+    @property
+    def coefs_(self):
+        """Weights of each weighted layer, views into the flat parameter vector."""
+        self._require_fitted("coefs_")
+        return self._net.coefs
+
+    @property
+    def intercepts_(self):
+        """Biases of each weighted layer, views into the flat parameter vector."""
+        self._require_fitted("intercepts_")
+        return self._net.intercepts
+
+    def _require_fitted(self, name):
+        if "_net" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__} has no attribute {name!r} before fit.")
+
+    # --- prediction -----------------------------------------------------------------------
+    def _forward(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse=self._accept_sparse,
+                          dtype=(np.float64, np.float32))
+        if hasattr(X, "tocsr"):
+            X = X.tocsr()
+        # Inference runs in float64 whatever the training dtype: float32 GEMMs round a row
+        # differently depending on its position in the block, so a sample's prediction would
+        # depend on which other samples are predicted with it (sklearn's
+        # check_methods_subset_invariance). Predictions leave in float64, as sklearn's do.
+        net = self._net if self._net.dtype == np.float64 else self._net.astype(np.float64)
+        X = self._reshape_X(X.astype(np.float64, copy=False))
+        return self._loss.transform(predict_raw(net, X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = "csr" in self._accept_sparse
+        return tags
+
+
+class ClassifierNetworkMixin(ClassifierMixin):
+    """Targets as one-hot (softmax) or 0/1 columns (sigmoid: binary and multilabel)."""
+
+    _is_classifier = True
+
+    def _encode_targets(self, y, continuing, incremental, classes):
+        if incremental and _check_partial_fit_first_call(self, classes):
+            continuing = False
+            self._label_binarizer = LabelBinarizer().fit(self.classes_)
+        elif not continuing:
+            target = type_of_target(y, input_name="y")
+            if target not in ("binary", "multiclass", "multilabel-indicator"):
+                raise ValueError(f"Unknown label type: {target!r}; y must hold class labels.")
+            self._label_binarizer = LabelBinarizer().fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        if continuing or incremental:
+            seen = unique_labels(y)
+            unknown = np.setdiff1d(seen, self.classes_)
+            if len(unknown):
+                raise ValueError(
+                    f"y holds labels {unknown.tolist()} that are not among the classes "
+                    f"{self.classes_.tolist()} seen at the first fit."
+                )
+        if len(self.classes_) < 2 and self._label_binarizer.y_type_ != "multilabel-indicator":
+            raise ValueError(
+                f"A classifier needs samples of at least 2 classes; got 1 class "
+                f"({self.classes_[0]!r})."
+            )
+        multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
+        binary = len(self.classes_) == 2 and not multilabel
+        self._loss = SigmoidCrossEntropy() if (multilabel or binary) else SoftmaxCrossEntropy()
+        return self._label_binarizer.transform(y)
+
+    def _decode(self, proba):
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            return self._label_binarizer.inverse_transform(proba, threshold=0.5)
+        if proba.shape[1] == 1:
+            return self.classes_[(proba[:, 0] > 0.5).astype(int)]
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def _score_raw(self, raw, T_val):
+        pred = self._decode(self._loss.transform(raw.copy()))
+        return accuracy_score(self._label_binarizer.inverse_transform(T_val), pred)
+
+    def predict(self, X):
+        """Predicted class labels (a 0/1 indicator matrix for multilabel targets)."""
+        return self._decode(self._forward(X))
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (n_samples, n_classes); columns in ``classes_`` order."""
+        proba = self._forward(X)
+        if proba.shape[1] == 1 and self._label_binarizer.y_type_ != "multilabel-indicator":
+            return np.hstack([1 - proba, proba])
+        return proba
+
+    def predict_log_proba(self, X):
+        """Logarithm of ``predict_proba``."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def partial_fit(self, X, y, classes=None):
+        """One epoch over (X, y), continuing from the current state.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+        classes : array-like, required on the first call
+            All labels that will ever appear.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        return self._fit(X, y, incremental=True, classes=classes)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class RegressorNetworkMixin(RegressorMixin):
+    """Real-valued targets with the quadratic cost and an identity output."""
+
+    _is_classifier = False
+
+    def _encode_targets(self, y, continuing, incremental, classes):
+        if continuing and (y.ndim == 1) != (self._y_ndim == 1):
+            raise ValueError("y has a different number of outputs than at the first fit.")
+        self._y_ndim = y.ndim
+        self._loss = SquaredLoss()
+        return y.reshape(len(y), -1)
+
+    def _score_raw(self, raw, T_val):
+        return r2_score(T_val, raw)
+
+    def predict(self, X):
+        """Predicted values, shape (n_samples,) or (n_samples, n_outputs)."""
+        out = self._forward(X)
+        return out.ravel() if out.shape[1] == 1 else out
+
+    def partial_fit(self, X, y):
+        """One epoch over (X, y), continuing from the current state.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        return self._fit(X, y, incremental=True)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

@@ -1,0 +1,13 @@
+"""scikit-learn's estimator checks over every sknetphys estimator, no expected failures."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sknetphys import MLPClassifier, MLPRegressor
+
+# The default constructors; only max_iter is lowered, for speed.
+ESTIMATORS = [MLPClassifier(max_iter=100), MLPRegressor(max_iter=100)]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
