@@ -1,7 +1,7 @@
 """Layer specs (user-facing parameter objects) and the runtime layers they build."""
 
 from ._base import ACTIVATIONS, Layer, LayerSpec, activation_code
-from .conv import AvgPool2D, Conv2D, MaxPool2D, UpSampling2D
+from .conv import AvgPool2D, Conv2D, MaxPool2D, RandomShiftRotate, UpSampling2D
 from .dense import Dense, Dropout, Flatten
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "Layer",
     "LayerSpec",
     "MaxPool2D",
+    "RandomShiftRotate",
     "UpSampling2D",
     "activation_code",
 ]

@@ -6,6 +6,7 @@ Shapes exclude the batch axis: a layer's ``input_shape`` is ``(height, width, ch
 import numpy as np
 
 from ..kernels.activations import activation_backward, bias_activation
+from ..kernels.augment import shift_rotate
 from ..kernels.conv import col2im, im2col
 from ..kernels.pool import (
     avgpool_backward,
@@ -353,4 +354,73 @@ class _UpSamplingLayer(Layer):
         return dx
 
 
-__all__ = ["AvgPool2D", "Conv2D", "MaxPool2D", "UpSampling2D", "conv_output_size"]
+
+
+class RandomShiftRotate(LayerSpec):
+    """Training-time data augmentation: every image of every batch is shifted by a random
+    whole number of pixels in ``[-shift, shift]`` (each direction) and rotated by a random
+    angle in ``[-rotation, rotation]`` degrees (bilinear, zeros outside); at prediction it is
+    the identity. As the first layer it generates new training images on the fly each epoch.
+
+    Parameters
+    ----------
+    shift : int, default=2
+    rotation : float, default=10.0
+        Maximum angle in degrees; 0 for shifts only.
+
+    Examples
+    --------
+    >>> from sknetphys._core.layers import RandomShiftRotate
+    >>> RandomShiftRotate(shift=3, rotation=0)
+    RandomShiftRotate(rotation=0, shift=3)
+    """
+
+    def __init__(self, shift=2, rotation=10.0):
+        self.shift = shift
+        self.rotation = rotation
+
+    def build(self, input_shape, dtype):
+        shape = _image_shape(input_shape, "RandomShiftRotate")
+        if not (isinstance(self.shift, (int, np.integer)) and self.shift >= 0):
+            raise ValueError(f"shift must be an int >= 0, got {self.shift!r}.")
+        if not (np.isscalar(self.rotation) and 0 <= float(self.rotation) <= 180):
+            raise ValueError(f"rotation must be in [0, 180] degrees, got {self.rotation!r}.")
+        return _RandomShiftRotateLayer(shape, int(self.shift), float(self.rotation), dtype)
+
+
+class _RandomShiftRotateLayer(Layer):
+    def __init__(self, shape, shift, rotation, dtype):
+        super().__init__(shape, shape, dtype)
+        self.shift, self.rotation = shift, np.deg2rad(rotation)
+
+    def allocate(self, capacity):
+        super().allocate(capacity)
+        self._y = self._buffer(self.output_shape)
+        self._shifts = np.zeros((capacity, 2), dtype=np.float64)
+        self._angles = np.zeros(capacity, dtype=np.float64)
+
+    def forward(self, x, training=False, rng=None):
+        if not training or (self.shift == 0 and self.rotation == 0):
+            return x
+        n = x.shape[0]
+        shifts, angles = self._shifts[:n], self._angles[:n]
+        shifts[...] = rng.integers(-self.shift, self.shift + 1, size=(n, 2))
+        angles[...] = rng.uniform(-self.rotation, self.rotation, size=n)
+        y = self._y[:n]
+        shift_rotate(x, shifts, angles, y)
+        return y
+
+    def backward(self, dy, need_dx):
+        if need_dx:
+            raise ValueError("RandomShiftRotate must be the first layer (it has no gradient).")
+        return None
+
+
+__all__ = [
+    "AvgPool2D",
+    "Conv2D",
+    "MaxPool2D",
+    "RandomShiftRotate",
+    "UpSampling2D",
+    "conv_output_size",
+]

@@ -1,0 +1,292 @@
+"""Convolutional networks: ConvClassifier and ConvRegressor.
+
+The estimators share everything with the MLPs (``BaseNetwork``); what is specific here is
+how rows of X become images, the default layer stack, and data augmentation.
+"""
+
+import math
+from numbers import Integral
+
+import numpy as np
+
+from .._core.layers import Conv2D, Dense, Flatten, LayerSpec, MaxPool2D, RandomShiftRotate
+from ._base import BaseNetwork, ClassifierNetworkMixin, RegressorNetworkMixin
+
+_AUGMENT_DEFAULTS = {"shift": 2, "rotation": 10.0}
+
+
+def default_layers(input_shape):
+    """The default hidden stack: the lecture's two-stage MNIST net, with the pooling windows
+    clipped to the image so that it builds on any input (even a 1-pixel-high strip).
+
+    ``[Conv2D(16, 5, "same"), MaxPool2D(2), Conv2D(32, 5, "same"), MaxPool2D(2), Flatten(),
+    Dense(128)]``
+    """
+    h, w, _ = input_shape
+    pool1 = (min(2, h), min(2, w))
+    h2, w2 = h // pool1[0], w // pool1[1]
+    pool2 = (min(2, h2), min(2, w2))
+    return [
+        Conv2D(16, 5, padding="same"),
+        MaxPool2D(pool1),
+        Conv2D(32, 5, padding="same"),
+        MaxPool2D(pool2),
+        Flatten(),
+        Dense(128),
+    ]
+
+
+class _BaseConv(BaseNetwork):
+    _parameter_constraints = {
+        **BaseNetwork._parameter_constraints,
+        "layers": [list, tuple, None],
+        "input_shape": [tuple, list, None],
+        "augment": ["boolean", dict, None],
+    }
+
+    def __init__(self, layers=None, input_shape=None, *, augment=None, alpha=0.0001,
+                 batch_size="auto", max_iter=200, shuffle=True, random_state=None, tol=1e-4,
+                 verbose=False, warm_start=False, early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=10, optimizer="adam",
+                 dtype="float32"):
+        self.layers = layers
+        self.input_shape = input_shape
+        self.augment = augment
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.optimizer = optimizer
+        self.dtype = dtype
+
+    # --- images in, rows for sklearn -----------------------------------------------------
+    def _flatten_images(self, X, reset):
+        """3-D (n, h, w) and 4-D (n, h, w, c) arrays become rows (n, h*w*c), remembering the
+        image shape; 2-D input passes through unchanged."""
+        X_arr = X
+        if isinstance(X, (list, tuple)):
+            try:
+                X_arr = np.asarray(X)
+            except ValueError:  # ragged: let validate_data report it
+                return X
+        ndim = getattr(X_arr, "ndim", 2)
+        if ndim in (3, 4):
+            shape = tuple(int(s) for s in X_arr.shape[1:]) + ((1,) if ndim == 3 else ())
+            if reset:
+                self._image_shape_seen = shape
+            elif hasattr(self, "input_shape_") and shape != self.input_shape_:
+                raise ValueError(
+                    f"X holds images of shape {shape}, but the network was fitted on "
+                    f"{self.input_shape_}."
+                )
+            return X_arr.reshape(X_arr.shape[0], -1)
+        if reset:
+            self._image_shape_seen = None
+        return X
+
+    def _resolve_input_shape(self, n_features):
+        seen = getattr(self, "_image_shape_seen", None)
+        if self.input_shape is not None:
+            shape = tuple(self.input_shape)
+            if len(shape) == 2:
+                shape = shape + (1,)
+            if len(shape) != 3 or not all(
+                isinstance(s, (Integral, np.integer)) and s > 0 for s in shape
+            ):
+                raise ValueError(
+                    "input_shape must be (height, width, channels) of positive ints, got "
+                    f"{self.input_shape!r}."
+                )
+            shape = tuple(int(s) for s in shape)
+            if math.prod(shape) != n_features:
+                raise ValueError(
+                    f"input_shape={shape} holds {math.prod(shape)} values per sample, but X "
+                    f"has {n_features} features."
+                )
+            if seen is not None and seen != shape:
+                raise ValueError(f"X holds images of shape {seen}, but input_shape={shape}.")
+            return shape
+        if seen is not None:
+            return seen
+        side = math.isqrt(n_features)
+        if side * side == n_features:
+            return (side, side, 1)  # square, single channel (MNIST rows: 784 -> 28x28x1)
+        # Not a square: one row of pixels (a 1-D signal); an explicit stack that cannot be
+        # built on it gets an error that says to pass input_shape.
+        return (1, n_features, 1)
+
+    def _validate_xy(self, X, y, reset):
+        X = self._flatten_images(X, reset)
+        X, y = super()._validate_xy(X, y, reset)
+        if reset:
+            self.input_shape_ = self._resolve_input_shape(X.shape[1])
+        return X, y
+
+    def _reshape_X(self, X):
+        if hasattr(X, "toarray"):
+            X = X.toarray()
+        return np.ascontiguousarray(X).reshape((X.shape[0],) + self.input_shape_)
+
+    def _forward(self, X):
+        return super()._forward(self._flatten_images(X, reset=False))
+
+    # --- the stack ------------------------------------------------------------------------
+    def _hidden_specs(self):
+        shape = self.input_shape_
+        if self.layers is None:
+            specs = default_layers(shape)
+        else:
+            specs = list(self.layers)
+            bad = [s for s in specs if not isinstance(s, LayerSpec)]
+            if bad or not specs:
+                raise ValueError(
+                    "layers must be a non-empty list of layer objects such as Conv2D(8, 3), "
+                    f"MaxPool2D(2), Flatten(), Dense(64); got {self.layers!r}."
+                )
+        augment = self._augment_spec()
+        if augment is not None:
+            specs = [augment] + specs
+        # Build once to check the stack against the input shape (cheap: no buffers yet),
+        # and flatten what is still an image before the estimator's output layer.
+        out = shape
+        for spec in specs:
+            try:
+                out = spec.build(out, np.float32).output_shape
+            except ValueError as exc:
+                how = (
+                    "given as input_shape"
+                    if self.input_shape is not None
+                    else "inferred from X (square single-channel images when n_features is "
+                    "a perfect square, else one row of pixels)"
+                )
+                raise ValueError(
+                    f"Cannot build {spec!r} on input shape {out} (image shape {shape} {how}): "
+                    f"{exc} Pass input_shape=(height, width, channels), or X as an array of "
+                    "shape (n, height, width[, channels])."
+                ) from exc
+        if len(out) != 1:
+            specs.append(Flatten())
+        return specs
+
+    def _augment_spec(self):
+        if self.augment is None or self.augment is False:
+            return None
+        if self.augment is True:
+            return RandomShiftRotate(**_AUGMENT_DEFAULTS)
+        unknown = set(self.augment) - set(_AUGMENT_DEFAULTS)
+        if unknown:
+            raise ValueError(
+                f"augment accepts the keys {sorted(_AUGMENT_DEFAULTS)}, got {sorted(unknown)}."
+            )
+        return RandomShiftRotate(**{**_AUGMENT_DEFAULTS, **self.augment})
+
+
+_PARAMS_DOC = """
+    Parameters
+    ----------
+    layers : list of layer objects, default=None
+        The hidden stack, e.g. ``[Conv2D(16, 5, padding="same"), MaxPool2D(2), Flatten(),
+        Dense(128)]``. The output layer is added by the estimator; a ``Flatten()`` is appended
+        if the stack ends on images. ``None``: the lecture's two-stage net ``[Conv2D(16, 5,
+        "same"), MaxPool2D(2), Conv2D(32, 5, "same"), MaxPool2D(2), Flatten(), Dense(128)]``.
+    input_shape : (height, width, channels), default=None
+        Shape of one sample when X is 2-D ``(n, h*w*c)`` (channels-last, C order). ``None``:
+        taken from 3-D ``(n, h, w)`` or 4-D ``(n, h, w, c)`` X; for 2-D X, square single-channel
+        images when n_features is a perfect square, else one row of pixels ``(1, n, 1)``.
+    augment : bool or dict, default=None
+        Data augmentation during training only: every image of every batch gets a random
+        shift of up to ``shift`` pixels and a rotation of up to ``rotation`` degrees. ``True``
+        means ``{"shift": 2, "rotation": 10}``; a dict overrides either key.
+    alpha : float, default=1e-4
+        L2 penalty on all weights (kernels and dense matrices).
+    batch_size : int or "auto", default="auto"
+        Minibatch size; "auto" is ``min(200, n_samples)``.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    shuffle : bool, default=True
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling, validation split, dropout and augmentation.
+    tol : float, default=1e-4
+    verbose : bool, default=False
+        Print one line per epoch: loss, validation score, time.
+    warm_start : bool, default=False
+        Continue from the previous fit, optimizer state included.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data, stop when its score stops improving for
+        ``n_iter_no_change`` epochs, and restore the best weights.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=10
+    optimizer : str or optimizer object, default="adam"
+        "sgd", "adagrad", "rmsprop", "adadelta", "adam", or an object from
+        :mod:`sknetphys.optimizers`.
+    dtype : {"float32", "float64"}, default="float32"
+        Compute precision.
+
+    Attributes
+    ----------
+    coefs_ : list of ndarray
+        Weights of the weighted layers in order: Conv2D kernels ``(kernel_h, kernel_w,
+        in_channels, filters)``, Dense matrices ``(n_in, n_out)``; views into the flat
+        parameter vector.
+    intercepts_ : list of ndarray
+    input_shape_ : tuple
+        ``(height, width, channels)`` of one sample.
+    loss_, loss_curve_, best_loss_, validation_scores_, best_validation_score_, n_iter_, t_,
+    n_layers_, n_outputs_, out_activation_, n_features_in_
+        As in :class:`MLPClassifier`.
+"""
+
+
+class ConvClassifier(ClassifierNetworkMixin, _BaseConv):
+    __doc__ = (
+        """Convolutional network classifier (channels-last images).
+
+    Softmax output with cross-entropy for multiclass targets, sigmoid outputs with binary
+    cross-entropy for binary and multilabel targets.
+    """
+        + _PARAMS_DOC
+        + """    classes_ : ndarray
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sknetphys import ConvClassifier
+    >>> from sknetphys.layers import Conv2D, Flatten, MaxPool2D
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = ConvClassifier([Conv2D(8, 3, padding="same"), MaxPool2D(2), Flatten()],
+    ...                      max_iter=10, random_state=0).fit(X / 16, y)
+    >>> clf.input_shape_
+    (8, 8, 1)
+    >>> clf.score(X / 16, y) > 0.9
+    True
+    """
+    )
+
+
+class ConvRegressor(RegressorNetworkMixin, _BaseConv):
+    __doc__ = (
+        """Convolutional network regressor: identity outputs with the quadratic cost.
+    """
+        + _PARAMS_DOC
+        + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknetphys import ConvRegressor
+    >>> from sknetphys.layers import AvgPool2D, Conv2D, Flatten
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.random((300, 8, 8))
+    >>> y = X[:, :4, :].mean(axis=(1, 2)) - X[:, 4:, :].mean(axis=(1, 2))
+    >>> reg = ConvRegressor([Conv2D(4, 3, activation="tanh"), AvgPool2D(2), Flatten()],
+    ...                     max_iter=100, random_state=0).fit(X, y)
+    >>> reg.score(X, y) > 0.9
+    True
+    """
+    )
