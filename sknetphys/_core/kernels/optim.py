@@ -9,6 +9,16 @@ import math
 
 from numba import njit
 
+# State entries that decay geometrically (momenta, squared-gradient averages of inputs that
+# never fire, such as MNIST's border pixels) become subnormal floats, which cost the CPU a
+# microcode assist per operation: an epoch of Adam on MNIST ran 8x slower. They are flushed.
+TINY = 1e-30
+
+
+@njit(cache=True, inline="always")
+def _flush(x):
+    return x if abs(x) >= TINY else 0.0 * x
+
 
 @njit(cache=True)
 def sgd_step(p, g, velocity, lr, momentum, nesterov, l2, n_decay):
@@ -22,7 +32,7 @@ def sgd_step(p, g, velocity, lr, momentum, nesterov, l2, n_decay):
         if momentum == 0.0:
             p[i] = w - lr * gi
             continue
-        v = momentum * velocity[i] - lr * gi
+        v = _flush(momentum * velocity[i] - lr * gi)
         velocity[i] = v
         if nesterov:
             p[i] = w + momentum * v - lr * gi
@@ -55,7 +65,7 @@ def rmsprop_step(p, g, sq, lr, rho, eps, l2, n_decay):
         if i < n_decay:
             gi += l2 * w
             ss += w * w
-        s = rho * sq[i] + (1.0 - rho) * gi * gi
+        s = _flush(rho * sq[i] + (1.0 - rho) * gi * gi)
         sq[i] = s
         p[i] = w - lr * gi / (math.sqrt(s) + eps)
     return ss
@@ -70,10 +80,10 @@ def adadelta_step(p, g, sq_g, sq_dx, lr, rho, eps, l2, n_decay):
         if i < n_decay:
             gi += l2 * w
             ss += w * w
-        eg = rho * sq_g[i] + (1.0 - rho) * gi * gi
+        eg = _flush(rho * sq_g[i] + (1.0 - rho) * gi * gi)
         sq_g[i] = eg
         dx = -math.sqrt(sq_dx[i] + eps) / math.sqrt(eg + eps) * gi
-        sq_dx[i] = rho * sq_dx[i] + (1.0 - rho) * dx * dx
+        sq_dx[i] = _flush(rho * sq_dx[i] + (1.0 - rho) * dx * dx)
         p[i] = w + lr * dx
     return ss
 
@@ -90,8 +100,8 @@ def adam_step(p, g, m, v, lr, beta_1, beta_2, eps, t, l2, n_decay):
         if i < n_decay:
             gi += l2 * w
             ss += w * w
-        mi = beta_1 * m[i] + (1.0 - beta_1) * gi
-        vi = beta_2 * v[i] + (1.0 - beta_2) * gi * gi
+        mi = _flush(beta_1 * m[i] + (1.0 - beta_1) * gi)
+        vi = _flush(beta_2 * v[i] + (1.0 - beta_2) * gi * gi)
         m[i] = mi
         v[i] = vi
         p[i] = w - step * mi / (math.sqrt(vi) * inv_c2 + eps)

@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+
+from sknetphys._core.kernels.activations import activation, activation_backward, bias_activation
+from sknetphys._core.layers import ACTIVATIONS, activation_code
+from tests._core.naive_dense import act
+
+NAMES = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bias_activation_matches_numpy(name, dtype):
+    rng = np.random.default_rng(0)
+    z = rng.normal(scale=3, size=(7, 5)).astype(dtype)
+    b = rng.normal(size=5).astype(dtype)
+    expected = act(name, z.astype(np.float64) + b)
+    bias_activation(z, b, activation_code(name))
+    tol = 1e-6 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(z, expected, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_derivative_from_output_matches_finite_difference(name):
+    rng = np.random.default_rng(1)
+    z = rng.normal(scale=2, size=(6, 4))
+    z[np.abs(z) < 1e-3] = 0.5  # keep away from the kink of relu-like functions
+    y = z.copy()
+    activation(y, activation_code(name))
+    delta = np.ones_like(z)
+    db = np.empty(4)
+    activation_backward(y, delta, activation_code(name), db)
+    h = 1e-6
+    numeric = (act(name, z + h) - act(name, z - h)) / (2 * h)
+    np.testing.assert_allclose(delta, numeric, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(db, numeric.sum(axis=0), rtol=1e-6, atol=1e-8)
+
+
+def test_sigmoid_is_stable_for_large_inputs():
+    z = np.array([[-1000.0, 1000.0, 0.0]])
+    bias_activation(z, np.zeros(3), activation_code("sigmoid"))
+    np.testing.assert_allclose(z, [[0.0, 1.0, 0.5]])
+
+
+def test_aliases_and_unknown_names():
+    assert ACTIVATIONS["logistic"] == ACTIVATIONS["sigmoid"]
+    with pytest.raises(ValueError, match="Unknown activation 'swish'"):
+        activation_code("swish")

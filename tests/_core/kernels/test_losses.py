@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+
+from sknetphys._core.losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredLoss
+from tests._core import naive_dense
+
+CASES = [
+    (SquaredLoss, naive_dense.squared_loss, "real"),
+    (SoftmaxCrossEntropy, naive_dense.softmax_xent_loss, "onehot"),
+    (SigmoidCrossEntropy, naive_dense.sigmoid_bce_loss, "binary"),
+]
+
+
+def _targets(kind, rng, shape):
+    if kind == "real":
+        return rng.normal(size=shape)
+    if kind == "onehot":
+        return np.eye(shape[1])[rng.integers(shape[1], size=shape[0])]
+    return rng.integers(0, 2, size=shape).astype(float)
+
+
+@pytest.mark.parametrize("loss_cls, reference, kind", CASES)
+def test_loss_value_and_delta(loss_cls, reference, kind):
+    rng = np.random.default_rng(0)
+    z = rng.normal(scale=2, size=(8, 3))
+    t = _targets(kind, rng, z.shape)
+    delta = np.empty_like(z)
+    value = loss_cls()(z, t, delta)
+    assert value == pytest.approx(reference(z, t), rel=1e-12)
+    h = 1e-6
+    numeric = np.zeros_like(z)
+    for idx in np.ndindex(z.shape):
+        e = np.zeros_like(z)
+        e[idx] = h
+        numeric[idx] = (reference(z + e, t) - reference(z - e, t)) / (2 * h)
+    np.testing.assert_allclose(delta, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_output_transforms():
+    z = np.array([[1.0, 2.0, 3.0], [-50.0, 0.0, 50.0]])
+    np.testing.assert_allclose(SoftmaxCrossEntropy().transform(z.copy()), naive_dense.softmax(z))
+    np.testing.assert_allclose(SigmoidCrossEntropy().transform(z.copy()), 1 / (1 + np.exp(-z)))
+    np.testing.assert_array_equal(SquaredLoss().transform(z.copy()), z)
+
+
+def test_cross_entropy_is_finite_for_huge_logits():
+    z = np.array([[1e4, -1e4]])
+    for loss in (SoftmaxCrossEntropy(), SigmoidCrossEntropy()):
+        assert np.isfinite(loss(z.copy(), np.array([[0.0, 1.0]]), np.empty_like(z)))

@@ -1,0 +1,122 @@
+"""Backprop against finite differences (float64) for every activation x loss, with L2 and dropout."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from sknetphys._core.layers import Dense, Dropout, Flatten
+from sknetphys._core.losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredLoss
+from sknetphys._core.network import Network
+
+ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu"]
+LOSSES = [SquaredLoss, SoftmaxCrossEntropy, SigmoidCrossEntropy]
+
+
+def _targets(loss, rng, n, k):
+    if isinstance(loss, SquaredLoss):
+        return rng.normal(size=(n, k))
+    if isinstance(loss, SoftmaxCrossEntropy):
+        return np.eye(k)[rng.integers(k, size=n)]
+    return rng.integers(0, 2, size=(n, k)).astype(float)
+
+
+def objective(net, loss, X, T, alpha=0.0, seed=None):
+    """Loss + L2 penalty and its gradient, as the training loop defines them."""
+    rng = None if seed is None else np.random.default_rng(seed)
+    out = net.forward(X, training=seed is not None, rng=rng)
+    delta = np.empty_like(out)
+    value = loss(out, T, delta)
+    net.backward(delta)
+    w = net.params[: net.n_weights]
+    n = X.shape[0]
+    grad = net.grads.copy()
+    grad[: net.n_weights] += alpha * w / n
+    return value + 0.5 * alpha * np.sum(w**2) / n, grad
+
+
+def numeric_gradient(net, f, h=1e-6):
+    p0 = net.params.copy()
+    grad = np.empty_like(p0)
+    for i in range(p0.size):
+        net.params[i] = p0[i] + h
+        up = f()
+        net.params[i] = p0[i] - h
+        down = f()
+        net.params[i] = p0[i]
+        grad[i] = (up - down) / (2 * h)
+    return grad
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("loss_cls", LOSSES)
+@pytest.mark.parametrize("alpha", [0.0, 0.3])
+def test_gradient_matches_finite_differences(activation, loss_cls, alpha):
+    rng = np.random.default_rng(42)
+    net = Network([Dense(6, activation), Dense(5, activation), Dense(3, "identity")], (4,), np.float64)
+    net.init_params(rng)
+    net.params[net.n_weights:] = rng.normal(scale=0.5, size=net.n_params - net.n_weights)
+    X = rng.normal(size=(7, 4))
+    loss = loss_cls()
+    T = _targets(loss, rng, 7, 3)
+    _, grad = objective(net, loss, X, T, alpha)
+    numeric = numeric_gradient(net, lambda: objective(net, loss, X, T, alpha)[0])
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-7)
+
+
+def test_gradient_with_dropout_matches_finite_differences():
+    rng = np.random.default_rng(3)
+    net = Network([Dense(8, "tanh"), Dropout(0.4), Dense(2, "identity")], (3,), np.float64)
+    net.init_params(rng)
+    X, T = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    loss = SquaredLoss()
+    # The same seed gives the same dropout mask at every evaluation.
+    _, grad = objective(net, loss, X, T, seed=7)
+    numeric = numeric_gradient(net, lambda: objective(net, loss, X, T, seed=7)[0])
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_dropout_masks_and_scales_in_training_only():
+    net = Network([Dropout(0.25)], (4000,), np.float64)
+    x = np.ones((2, 4000))
+    y = net.forward(x, training=True, rng=np.random.default_rng(0))
+    assert set(np.unique(y)) == {0.0, 1 / 0.75}
+    assert abs((y == 0).mean() - 0.25) < 0.02
+    np.testing.assert_array_equal(net.forward(x, training=False), x)
+
+
+def test_flat_layout_weights_first_then_biases():
+    net = Network([Dense(3), Dense(2, "identity")], (4,), np.float32)
+    assert net.n_weights == 4 * 3 + 3 * 2 and net.n_params == net.n_weights + 3 + 2
+    assert [c.shape for c in net.coefs] == [(4, 3), (3, 2)]
+    for view in net.coefs + net.intercepts:
+        assert np.shares_memory(view, net.params)
+    net.coefs[1][...] = 7
+    assert np.all(net.params[12:18] == 7)
+
+
+def test_first_layer_needs_no_input_gradient():
+    net = Network([Flatten(), Dense(3), Dense(2, "identity")], (2, 2), np.float64)
+    assert net._need_dx == [False, False, True]
+
+
+def test_buffers_are_reused_across_batches():
+    net = Network([Dense(3), Dense(2, "identity")], (4,), np.float64)
+    net.init_params(np.random.default_rng(0))
+    out1 = net.forward(np.ones((5, 4)))
+    out2 = net.forward(np.ones((3, 4)))
+    assert np.shares_memory(out1, out2)  # views of one buffer, no allocation per batch
+
+
+def test_pickle_rebuilds_views():
+    net = Network([Dense(3), Dense(2, "identity")], (4,), np.float32)
+    net.init_params(np.random.default_rng(0))
+    X = np.random.default_rng(1).normal(size=(6, 4)).astype(np.float32)
+    clone = pickle.loads(pickle.dumps(net))
+    np.testing.assert_array_equal(clone.forward(X), net.forward(X))
+    assert np.shares_memory(clone.coefs[0], clone.params)
+
+
+def test_dense_rejects_non_flat_input():
+    with pytest.raises(ValueError, match="Flatten"):
+        Network([Dense(3)], (4, 4), np.float32)
