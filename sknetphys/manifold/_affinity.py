@@ -1,0 +1,108 @@
+"""Input-space affinities for t-SNE.
+
+Perplexity-calibrated Gaussian conditionals p_{j|i} over each point's k nearest neighbours
+(all other points for the exact method), symmetrised to the joint P = (P + P^T) / 2n.
+
+Neighbour search, chosen by measurement (benchmarks/RESULTS.md): for euclidean distances an
+exact brute-force search -- BLAS inner products of a block of rows against all points, then a
+numba heap selection -- beats scikit-learn's trees (50 dimensions defeat them) and is exact.
+Other metrics go through scikit-learn's ``NearestNeighbors``.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.neighbors import NearestNeighbors
+
+from ._kernels_affinity import knn_select, perplexity_search
+
+# Rows per block in the brute-force search: the block's distances to all n points are held at
+# once, so this bounds that buffer to _BLOCK * n * 4 bytes (~ 70 MB at n = 70,000).
+_BLOCK = 256
+
+
+def nearest_neighbors(X, k, metric="euclidean", Y=None):
+    """Indices and *squared* distances of the k nearest reference points of each query.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_ref, n_features)
+        Reference points.
+    k : int
+        Number of neighbours.
+    metric : str
+        ``"euclidean"`` uses the exact blocked brute-force search; anything else is passed to
+        scikit-learn's ``NearestNeighbors`` and its distances are squared.
+    Y : ndarray of shape (n_query, n_features), optional
+        Query points. When omitted, the queries are the reference points themselves and each
+        point is excluded from its own neighbours.
+
+    Returns
+    -------
+    indices : ndarray of shape (n_query, k), int64
+    sq_distances : ndarray of shape (n_query, k), float64, ascending per row
+    """
+    self_query = Y is None
+    Q = X if self_query else Y
+    if metric != "euclidean":
+        nn = NearestNeighbors(n_neighbors=k, metric=metric)
+        nn.fit(X)
+        dist, idx = nn.kneighbors(None if self_query else Q)
+        return idx.astype(np.int64), dist.astype(np.float64) ** 2
+
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    Q = np.ascontiguousarray(Q, dtype=np.float64)
+    # Ranking in float32 halves the GEMM time; the kernel recomputes the winners in float64.
+    X32 = X.astype(np.float32)
+    Q32 = X32 if self_query else Q.astype(np.float32)
+    sq_all = np.einsum("ij,ij->i", X32, X32)
+    sq_q = sq_all if self_query else np.einsum("ij,ij->i", Q32, Q32)
+    n_q = Q.shape[0]
+    idx = np.empty((n_q, k), dtype=np.int64)
+    d2 = np.empty((n_q, k), dtype=np.float64)
+    gram = np.empty((min(_BLOCK, n_q), X.shape[0]), dtype=np.float32)
+    for start in range(0, n_q, _BLOCK):
+        stop = min(start + _BLOCK, n_q)
+        g = gram[: stop - start]
+        np.matmul(Q32[start:stop], X32.T, out=g)
+        knn_select(g, sq_q[start:stop], sq_all, start, self_query, Q[start:stop], X,
+                   idx[start:stop], d2[start:stop])
+    return idx, d2
+
+
+def conditional_probabilities(sq_distances, perplexity, tol=1e-5, max_iter=200):
+    """Rows p_{j|i} of Gaussian affinities with perplexity ``perplexity``.
+
+    Returns the (n, k) conditional probabilities (each row sums to one) and the precisions
+    beta_i = 1 / (2 sigma_i^2) that reach the target entropy log(perplexity) within ``tol``.
+    """
+    d2 = np.ascontiguousarray(sq_distances, dtype=np.float64)
+    p = np.empty_like(d2)
+    beta = np.empty(d2.shape[0])
+    perplexity_search(d2, float(np.log(perplexity)), float(tol), int(max_iter), p, beta)
+    return p, beta
+
+
+def joint_probabilities_knn(X, perplexity, metric="euclidean", n_neighbors=None):
+    """Sparse symmetric joint P (CSR, sums to one) from the k-nearest-neighbour graph.
+
+    ``n_neighbors`` defaults to ``min(n - 1, floor(3 * perplexity))``.
+    """
+    n = X.shape[0]
+    k = n_neighbors if n_neighbors is not None else min(n - 1, int(3 * perplexity))
+    idx, d2 = nearest_neighbors(X, k, metric)
+    p, _ = conditional_probabilities(d2, perplexity)
+    P = sp.csr_matrix((p.ravel(), idx.ravel(), np.arange(0, n * k + 1, k)), shape=(n, n))
+    P = P + P.T
+    P.sum_duplicates()
+    P.sort_indices()
+    P.data /= P.data.sum()
+    P.indices = P.indices.astype(np.int64)
+    P.indptr = P.indptr.astype(np.int64)
+    return P
+
+
+def joint_probabilities_dense(X, perplexity, metric="euclidean"):
+    """Dense symmetric joint P (n x n, zero diagonal) using every other point as a neighbour."""
+    n = X.shape[0]
+    P = joint_probabilities_knn(X, perplexity, metric, n_neighbors=n - 1)
+    return np.ascontiguousarray(P.toarray())

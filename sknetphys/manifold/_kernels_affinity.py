@@ -1,0 +1,105 @@
+"""Numba kernels for t-SNE affinities: k-nearest-neighbour selection and perplexity search.
+
+Only loop bodies live here; the chunking over rows and the sparse bookkeeping are in
+``_affinity.py``.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True, parallel=True)
+def knn_select(gram, sq_rows, sq_all, row_offset, exclude_self, X_rows, X_all, out_idx, out_d2):
+    """The k smallest squared distances of each row of a chunk, sorted ascending.
+
+    ``gram`` is the chunk's inner products with all reference points (from BLAS, possibly
+    float32). Candidates are ranked by ``|x|^2 + |y|^2 - 2 x.y``, then the winners' distances
+    are recomputed exactly in float64 from ``X_rows``/``X_all`` so that rounding in the
+    ranking never reaches the affinities. ``row_offset`` is the chunk's first row index
+    in the reference set, used to drop each point itself when ``exclude_self``.
+    """
+    m, n = gram.shape
+    k = out_idx.shape[1]
+    d = X_all.shape[1]
+    for r in prange(m):
+        hd = np.full(k, np.inf)
+        hi = np.full(k, -1, dtype=np.int64)
+        self_j = r + row_offset
+        # max-heap on hd: the root is the worst of the current k best
+        for j in range(n):
+            if exclude_self and j == self_j:
+                continue
+            v = sq_rows[r] + sq_all[j] - 2.0 * gram[r, j]
+            if v < hd[0]:
+                pos = 0
+                while True:
+                    left = 2 * pos + 1
+                    if left >= k:
+                        break
+                    big = left
+                    if left + 1 < k and hd[left + 1] > hd[left]:
+                        big = left + 1
+                    if hd[big] <= v:
+                        break
+                    hd[pos] = hd[big]
+                    hi[pos] = hi[big]
+                    pos = big
+                hd[pos] = v
+                hi[pos] = j
+        for t in range(k):
+            j = hi[t]
+            s = 0.0
+            for c in range(d):
+                diff = X_rows[r, c] - X_all[j, c]
+                s += diff * diff
+            hd[t] = s
+        order = np.argsort(hd, kind="mergesort")
+        for t in range(k):
+            out_idx[r, t] = hi[order[t]]
+            out_d2[r, t] = hd[order[t]]
+
+
+@njit(cache=True, parallel=True)
+def perplexity_search(d2, target_entropy, tol, max_iter, out_p, out_beta):
+    """Gaussian conditionals p_{j|i} with entropy ``target_entropy`` (nats), one row each.
+
+    Bisection on the precision beta = 1 / (2 sigma^2): doubling/halving until bracketed,
+    then halving the bracket. Distances are shifted by the row minimum so ``exp`` never
+    underflows for the nearest neighbour.
+    """
+    n, k = d2.shape
+    for i in prange(n):
+        dmin = np.inf
+        dmean = 0.0
+        for t in range(k):
+            if d2[i, t] < dmin:
+                dmin = d2[i, t]
+            dmean += d2[i, t]
+        dmean = dmean / k - dmin
+        beta = 1.0 / dmean if dmean > 0.0 else 1.0
+        lo = 0.0
+        hi = np.inf
+        for _ in range(max_iter):
+            sp = 0.0
+            sdp = 0.0
+            for t in range(k):
+                dd = d2[i, t] - dmin
+                p = np.exp(-beta * dd)
+                out_p[i, t] = p
+                sp += p
+                sdp += p * dd
+            h = np.log(sp) + beta * sdp / sp
+            if abs(h - target_entropy) < tol:
+                break
+            if h > target_entropy:  # too flat: sharpen
+                lo = beta
+                beta = beta * 2.0 if hi == np.inf else 0.5 * (beta + hi)
+            else:
+                hi = beta
+                beta = 0.5 * beta if lo == 0.0 else 0.5 * (beta + lo)
+        sp = 0.0
+        for t in range(k):
+            sp += out_p[i, t]
+        for t in range(k):
+            out_p[i, t] /= sp
+        out_beta[i] = beta

@@ -1,0 +1,388 @@
+"""t-distributed Stochastic Neighbour Embedding (van der Maaten & Hinton 2008)."""
+
+import time
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.decomposition import PCA
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._affinity import (
+    conditional_probabilities,
+    joint_probabilities_dense,
+    joint_probabilities_knn,
+    nearest_neighbors,
+)
+from ._gradients import BarnesHutGradient, ExactGradient, FFTGradient, TransformGradient
+from ._kernels_common import gradient_step
+
+# The exact method holds dense n x n matrices (P and, implicitly, O(n^2) work per iteration):
+# 5,000 points is 200 MB for P and already ~10x slower per iteration than the FFT method.
+EXACT_MAX_SAMPLES = 5000
+# Below this size the fixed cost of the FFT grid outweighs its O(n) scaling and Barnes-Hut
+# is faster (measured in benchmarks/RESULTS.md).
+_FFT_MIN_SAMPLES = 8000
+
+_MOMENTUM = 0.8  # both phases, as openTSNE; with gains this converges in 750 iterations
+_MIN_GAIN = 0.01
+_MAX_STEP_NORM = 5.0
+_TRANSFORM_ITER = 100
+_TRANSFORM_LEARNING_RATE = 0.025
+
+
+class TSNEEmbedding(TransformerMixin, BaseEstimator):
+    """t-SNE embedding with exact, Barnes-Hut and FFT-accelerated gradients.
+
+    Input-space affinities are Gaussian conditionals calibrated to a perplexity (a binary
+    search per point) over the k = 3 * perplexity nearest neighbours (all points for the
+    exact method), symmetrised. The map minimises KL(P || Q) with a heavy-tailed Student-t
+    kernel in two stages: ``early_exaggeration_iter`` iterations with P multiplied by
+    ``early_exaggeration`` (clusters form), then the rest. New points can be placed into the
+    fitted map with :meth:`transform`.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Dimension of the map (1, 2 or 3; the FFT method needs 2).
+    perplexity : float, default=30.0
+        Effective number of neighbours of each point; must be less than ``n_samples``.
+    early_exaggeration : float, default=12.0
+        Factor on P during the first ``early_exaggeration_iter`` iterations.
+    learning_rate : float or "auto", default="auto"
+        Step size. ``"auto"`` uses ``max(n_samples / exaggeration, 50) / 4`` in each stage
+        (the factor 4 because this gradient carries the 4 of dKL/dy that openTSNE leaves out;
+        the effective step equals openTSNE's ``n / exaggeration``).
+    max_iter : int, default=750
+        Total number of iterations, early exaggeration included.
+    early_exaggeration_iter : int, default=250
+        Iterations of the early-exaggeration stage.
+    metric : str, default="euclidean"
+        Input-space distance. Euclidean uses an exact blocked brute-force neighbour search;
+        other names are passed to :class:`sklearn.neighbors.NearestNeighbors`. Distances are
+        squared inside the Gaussian.
+    init : {"pca", "random"} or ndarray of shape (n_samples, n_components), default="pca"
+        Initial map. PCA and random starts are rescaled to a standard deviation of 1e-4.
+    method : {"auto", "exact", "barnes_hut", "fft"}, default="auto"
+        Gradient method. ``"auto"`` picks FFT for 2-D maps of at least 8,000 points and
+        Barnes-Hut otherwise. ``"exact"`` is O(n^2) in time and memory and refuses more
+        than 5,000 samples.
+    angle : float, default=0.5
+        Barnes-Hut opening angle (box width / distance below which a box is summarised).
+        Also used by :meth:`transform`.
+    dof : float, default=1.0
+        Degrees of freedom of the Student-t kernel (1 is standard t-SNE; smaller values give
+        heavier tails and more separated clusters).
+    n_interpolation_points : int, default=3
+        FFT method: interpolation nodes per box and axis.
+    min_num_intervals : int, default=50
+        FFT method: minimum number of boxes per axis.
+    ints_in_interval : float, default=1.0
+        FFT method: box width in map units once the map outgrows ``min_num_intervals``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the random initialisation (and the randomised PCA of wide inputs).
+    verbose : int, default=0
+        Print the stages and the KL divergence every 50 iterations.
+
+    Attributes
+    ----------
+    embedding_ : ndarray of shape (n_samples, n_components)
+        The map of the training data.
+    kl_divergence_ : float
+        KL divergence after optimisation (with the method's approximate normalisation).
+    n_iter_ : int
+        Number of iterations run.
+    learning_rate_ : float
+        Learning rate of the main (unexaggerated) stage.
+    n_features_in_ : int
+        Number of input features.
+
+    Notes
+    -----
+    The gradient methods share one call signature (see ``_gradients.py``), so the optimiser
+    takes any of them. Memory is O(n k) except for ``method="exact"``.
+
+    References
+    ----------
+    L. van der Maaten, G. Hinton, "Visualizing Data using t-SNE", JMLR 9 (2008).
+    G. Linderman et al., "Fast interpolation-based t-SNE for improved visualization of
+    single-cell RNA-seq data", Nature Methods 16 (2019).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknetphys.manifold import TSNEEmbedding
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.normal(0, 1, (50, 5)), rng.normal(8, 1, (50, 5))])
+    >>> tsne = TSNEEmbedding(perplexity=10, random_state=0)
+    >>> Y = tsne.fit_transform(X)
+    >>> Y.shape
+    (100, 2)
+    >>> tsne.transform(X[:3] + 0.01).shape
+    (3, 2)
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, 3, closed="both")],
+        "perplexity": [Interval(Real, 0, None, closed="neither")],
+        "early_exaggeration": [Interval(Real, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "early_exaggeration_iter": [Interval(Integral, 0, None, closed="left")],
+        "metric": [str],
+        "init": [StrOptions({"pca", "random"}), np.ndarray],
+        "method": [StrOptions({"auto", "exact", "barnes_hut", "fft"})],
+        "angle": [Interval(Real, 0, 1, closed="both")],
+        "dof": [Interval(Real, 0, None, closed="neither")],
+        "n_interpolation_points": [Interval(Integral, 1, None, closed="left")],
+        "min_num_intervals": [Interval(Integral, 1, None, closed="left")],
+        "ints_in_interval": [Interval(Real, 0, None, closed="neither")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        perplexity=30.0,
+        early_exaggeration=12.0,
+        learning_rate="auto",
+        max_iter=750,
+        early_exaggeration_iter=250,
+        metric="euclidean",
+        init="pca",
+        method="auto",
+        angle=0.5,
+        dof=1.0,
+        n_interpolation_points=3,
+        min_num_intervals=50,
+        ints_in_interval=1.0,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.perplexity = perplexity
+        self.early_exaggeration = early_exaggeration
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.early_exaggeration_iter = early_exaggeration_iter
+        self.metric = metric
+        self.init = init
+        self.method = method
+        self.angle = angle
+        self.dof = dof
+        self.n_interpolation_points = n_interpolation_points
+        self.min_num_intervals = min_num_intervals
+        self.ints_in_interval = ints_in_interval
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64"]
+        return tags
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X, y=None):
+        """Fit the map to X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : TSNEEmbedding
+            The fitted estimator.
+        """
+        self._fit(X)
+        return self
+
+    def fit_transform(self, X, y=None):
+        """Fit the map to X and return the embedding of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        embedding : ndarray of shape (n_samples, n_components)
+            The map of X (a copy of ``embedding_``).
+        """
+        self._fit(X)
+        return self.embedding_.copy()
+
+    def _resolve_method(self, n):
+        method = self.method
+        if method == "auto":
+            method = "fft" if self.n_components == 2 and n >= _FFT_MIN_SAMPLES else "barnes_hut"
+        if method == "fft" and self.n_components != 2:
+            raise ValueError(
+                f"method='fft' supports n_components=2 only, got n_components="
+                f"{self.n_components}; use method='barnes_hut'."
+            )
+        if method == "exact" and n > EXACT_MAX_SAMPLES:
+            raise ValueError(
+                f"method='exact' needs O(n_samples^2) memory and time per iteration; "
+                f"n_samples={n} exceeds its limit of {EXACT_MAX_SAMPLES}. Use "
+                f"method='barnes_hut' or method='fft'."
+            )
+        return method
+
+    def _log(self, msg):
+        if self.verbose:
+            print(f"[t-SNE] {msg}", flush=True)
+
+    def _fit(self, X):
+        self._validate_params()
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+        n = X.shape[0]
+        if self.perplexity >= n:
+            raise ValueError(
+                f"perplexity ({self.perplexity}) must be less than n_samples ({n})."
+            )
+        method = self._resolve_method(n)
+        t0 = time.perf_counter()
+
+        if method == "exact":
+            P = joint_probabilities_dense(X, self.perplexity, self.metric)
+            objective = ExactGradient(P, self.dof)
+        else:
+            P = joint_probabilities_knn(X, self.perplexity, self.metric)
+            if method == "fft":
+                objective = FFTGradient(P, self.dof, self.n_interpolation_points,
+                                        self.min_num_intervals, self.ints_in_interval)
+            else:
+                objective = BarnesHutGradient(P, self.dof, self.angle)
+        self._log(f"affinities ({method}, n={n}) in {time.perf_counter() - t0:.2f} s")
+
+        Y = self._initial_embedding(X)
+        lr_main = self._learning_rate(n, 1.0)
+        n_early = min(self.early_exaggeration_iter, self.max_iter)
+        update = np.zeros_like(Y)
+        gains = np.ones_like(Y)
+        self._optimize(Y, objective, n_early, self.early_exaggeration,
+                       self._learning_rate(n, self.early_exaggeration), update, gains, 0)
+        self._optimize(Y, objective, self.max_iter - n_early, 1.0, lr_main, update, gains,
+                       n_early)
+        grad = np.empty_like(Y)
+        self.kl_divergence_ = float(objective(Y, 1.0, grad, compute_kl=True))
+        self._log(f"done in {time.perf_counter() - t0:.2f} s, KL {self.kl_divergence_:.4f}")
+
+        self.embedding_ = Y
+        self.n_iter_ = self.max_iter
+        self.learning_rate_ = lr_main
+        self._X_fit = X
+        self._method = method
+        return self
+
+    def _learning_rate(self, n, exaggeration):
+        if self.learning_rate == "auto":
+            return max(n / exaggeration, 50.0) / 4.0
+        return float(self.learning_rate)
+
+    def _initial_embedding(self, X):
+        n, k = X.shape[0], self.n_components
+        rng = check_random_state(self.random_state)
+        if isinstance(self.init, np.ndarray):
+            Y = np.array(self.init, dtype=np.float64, order="C")
+            if Y.shape != (n, k):
+                raise ValueError(
+                    f"init array has shape {Y.shape}, expected ({n}, {k})."
+                )
+            return Y
+        if self.init == "pca":
+            m = min(k, X.shape[1], n)
+            solver = "full" if X.shape[1] <= 100 else "randomized"
+            Y = np.zeros((n, k))
+            Y[:, :m] = PCA(m, svd_solver=solver, random_state=rng).fit_transform(X)
+            # too few features for k components: fill the rest at random
+            if m < k:
+                Y[:, m:] = rng.standard_normal((n, k - m))
+            std = np.std(Y[:, 0])
+            Y *= 1e-4 / std if std > 0 else 1.0
+            if std == 0:  # all points identical: any start is as good
+                Y = 1e-4 * rng.standard_normal((n, k))
+            return np.ascontiguousarray(Y)
+        return 1e-4 * rng.standard_normal((n, k))
+
+    def _optimize(self, Y, objective, n_iter, exaggeration, learning_rate, update, gains,
+                  it0, max_step_norm=_MAX_STEP_NORM):
+        grad = np.empty_like(Y)
+        tic = time.perf_counter()
+        for it in range(n_iter):
+            report = self.verbose and (it0 + it + 1) % 50 == 0
+            kl = objective(Y, exaggeration, grad, compute_kl=report)
+            gradient_step(Y, grad, update, gains, _MOMENTUM, learning_rate, _MIN_GAIN,
+                          max_step_norm)
+            if report:
+                self._log(f"iteration {it0 + it + 1}: KL {kl:.4f}, |grad| "
+                          f"{np.linalg.norm(grad):.2e}, {time.perf_counter() - tic:.2f} s")
+                tic = time.perf_counter()
+        return Y
+
+    # ---------------------------------------------------------------- transform
+    def transform(self, X):
+        """Place new points into the fitted map, which stays fixed.
+
+        Each new point gets Gaussian affinities (same perplexity) to its nearest training
+        points, starts at their affinity-weighted mean position and is optimised for 100
+        iterations against the fixed map, with its own normalisation, so points are placed
+        independently of each other.
+
+        A row identical to a training row is mapped to that training point's position: the
+        map *is* the embedding of the training data, so ``fit(X).transform(X)`` returns
+        ``embedding_`` and equals ``fit_transform(X)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            New points.
+
+        Returns
+        -------
+        embedding : ndarray of shape (n_samples, n_components)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        m = X.shape[0]
+        out = np.empty((m, self.n_components))
+        lookup = {row.tobytes(): i for i, row in enumerate(self._X_fit[::-1])}
+        n_fit = self._X_fit.shape[0]
+        new = []
+        for i in range(m):
+            j = lookup.get(X[i].tobytes())
+            if j is None:
+                new.append(i)
+            else:  # reversed dict build above keeps the first occurrence of duplicates
+                out[i] = self.embedding_[n_fit - 1 - j]
+        if not new:
+            return out
+        Xn = np.ascontiguousarray(X[new])
+        k = min(n_fit, max(1, int(3 * self.perplexity)))
+        idx, d2 = nearest_neighbors(self._X_fit, k, self.metric, Y=Xn)
+        perplexity = min(self.perplexity, k)  # entropy cannot exceed log(k)
+        p, _ = conditional_probabilities(d2, perplexity * (1 - 1e-9))
+        import scipy.sparse as sp
+
+        P = sp.csr_matrix((p.ravel(), idx.ravel(), np.arange(0, p.size + 1, k)),
+                          shape=(len(new), n_fit))
+        Yn = np.ascontiguousarray(np.einsum("ik,ikc->ic", p, self.embedding_[idx]))
+        angle = 0.0 if self._method == "exact" else self.angle
+        objective = TransformGradient(P, self.embedding_, self.dof, angle)
+        update = np.zeros_like(Yn)
+        gains = np.ones_like(Yn)
+        self._optimize(Yn, objective, _TRANSFORM_ITER, 1.0, _TRANSFORM_LEARNING_RATE, update,
+                       gains, 0)
+        out[new] = Yn
+        return out
