@@ -63,7 +63,17 @@ def train(net, loss, optimizer, state, X, T, history, *, batch_size, max_iter, s
     l2 = float(alpha)
     n_decay = net.n_weights if l2 > 0 else 0
     order = np.arange(n)
+    # Overflow is detected below and reported as DivergenceError, not as numpy warnings.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _epochs(net, loss, optimizer, state, X, T, history, batch_size, max_iter,
+                       shuffle, rng, l2, n_decay, order, xbuf, tbuf, delta, validation, tol,
+                       n_iter_no_change, verbose, check_convergence)
 
+
+def _epochs(net, loss, optimizer, state, X, T, history, batch_size, max_iter, shuffle, rng,
+            l2, n_decay, order, xbuf, tbuf, delta, validation, tol, n_iter_no_change, verbose,
+            check_convergence):
+    n = X.shape[0]
     try:
         for _ in range(max_iter):
             t0 = time.perf_counter()

@@ -1,0 +1,100 @@
+"""The epoch loop: early stopping, divergence, Ctrl-C, history."""
+
+import numpy as np
+import pytest
+
+from sknetphys._core.layers import Dense
+from sknetphys._core.losses import SquaredLoss
+from sknetphys._core.network import Network
+from sknetphys._core.optimizers import SGD, Adam
+from sknetphys._core.training import DivergenceError, History, predict_raw, train
+
+
+def _problem(seed=0, n=64, activation="tanh"):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    T = np.sin(X @ rng.normal(size=(3, 2)))
+    net = Network([Dense(8, activation), Dense(2, "identity")], (3,), np.float64)
+    net.init_params(rng)
+    return net, X, T, rng
+
+
+def _run(net, X, T, rng, opt, history, **kw):
+    kw = {"batch_size": 16, "max_iter": 5, "shuffle": True, "rng": rng, **kw}
+    return train(net, SquaredLoss(), opt, opt.init_state(net.n_params, net.dtype), X, T,
+                 history, **kw)
+
+
+def test_loss_decreases_and_history_counts():
+    net, X, T, rng = _problem()
+    history = History(False)
+    outcome = _run(net, X, T, rng, Adam(learning_rate=0.01), history, max_iter=30)
+    assert outcome == "max_iter"
+    assert history.n_iter == 30 and history.t == 30 * 64
+    assert history.loss_curve[-1] < 0.5 * history.loss_curve[0]
+
+
+def test_divergence_raises_and_keeps_finite_best_weights():
+    net, X, T, rng = _problem(activation="relu")
+    history = History(False)  # a linear-ish net and SGD at this rate blow up
+    with pytest.raises(DivergenceError, match=r"learning_rate=10\.0"):
+        _run(net, X, T, rng, SGD(learning_rate=10.0), history, max_iter=50)
+    assert np.all(np.isfinite(net.params))
+
+
+class _InterruptAt(Adam):
+    """Adam that simulates Ctrl-C at a given step."""
+
+    def __init__(self, learning_rate=0.01, at=10):
+        super().__init__(learning_rate=learning_rate)
+        self.at = at
+
+    def step(self, params, grads, state, l2=0.0, n_decay=0):
+        if state["t"] + 1 == self.at:
+            raise KeyboardInterrupt
+        return super().step(params, grads, state, l2, n_decay)
+
+
+def test_ctrl_c_keeps_best_weights_so_far():
+    net, X, T, rng = _problem()
+    history = History(False)
+    # 4 batches per epoch: the interrupt comes in the middle of epoch 3.
+    outcome = _run(net, X, T, rng, _InterruptAt(at=10), history, max_iter=100)
+    assert outcome == "interrupted"
+    assert history.n_iter == 2
+    np.testing.assert_array_equal(net.params, history.best_params)
+    assert history.best_loss == min(history.loss_curve)
+
+
+def test_ctrl_c_in_first_epoch_keeps_current_weights():
+    net, X, T, rng = _problem()
+    start = net.params.copy()
+    outcome = _run(net, X, T, rng, _InterruptAt(at=3), History(False))
+    assert outcome == "interrupted"
+    assert not np.array_equal(net.params, start) and np.all(np.isfinite(net.params))
+
+
+def test_early_stopping_restores_best_validation_weights():
+    net, X, T, rng = _problem()
+    X_val, T_val = X[:16] + 0.5, -T[:16]  # a validation set the model gets worse on
+    history = History(True)
+    best_seen = {}
+
+    def score(raw):
+        s = -np.mean((raw - T_val) ** 2)
+        if s >= max(best_seen, default=-np.inf):
+            best_seen[s] = net.params.copy()
+        return s
+
+    outcome = _run(net, X, T, rng, Adam(learning_rate=0.05), history, max_iter=200,
+                   validation=(X_val, T_val, score), n_iter_no_change=3, tol=0.0)
+    assert outcome == "converged"
+    assert history.n_iter < 200
+    assert history.best_validation_score == max(history.validation_scores)
+    np.testing.assert_array_equal(net.params, best_seen[max(best_seen)])
+    assert len(history.validation_loss_curve) == history.n_iter
+
+
+def test_predict_raw_chunks_match_one_pass():
+    net, X, _, _ = _problem(n=50)
+    np.testing.assert_allclose(predict_raw(net, X, batch_size=7), net.forward(X), rtol=1e-14)

@@ -1,0 +1,232 @@
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.datasets import load_digits, make_multilabel_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+from sknetphys import DivergenceError, MLPClassifier, MLPRegressor
+from sknetphys.optimizers import SGD, Adam
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    order = np.random.default_rng(0).permutation(len(y))  # the file is sorted by writer
+    return X[order] / 16.0, y[order]
+
+
+def _quiet(est, X, y, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.fit(X, y, **kw)
+
+
+def test_digits_accuracy_and_fitted_attributes(digits):
+    X, y = digits
+    clf = _quiet(MLPClassifier((32, 16), max_iter=60, random_state=0), X[:1200], y[:1200])
+    assert clf.score(X[1200:], y[1200:]) > 0.9
+    assert [c.shape for c in clf.coefs_] == [(64, 32), (32, 16), (16, 10)]
+    assert [b.shape for b in clf.intercepts_] == [(32,), (16,), (10,)]
+    assert clf.n_layers_ == 4 and clf.n_outputs_ == 10 and clf.out_activation_ == "softmax"
+    assert clf.n_iter_ == 60 and clf.t_ == 60 * 1200 and len(clf.loss_curve_) == 60
+    assert clf.best_loss_ == min(clf.loss_curve_) and clf.validation_scores_ is None
+    assert clf.n_features_in_ == 64
+    proba = clf.predict_proba(X[:5])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X[:5])), proba)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X[:5]))
+
+
+def test_string_labels_binary_and_multilabel():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4))
+    y = np.where(X[:, 0] + X[:, 1] > 0, "up", "down")
+    clf = _quiet(MLPClassifier((16,), max_iter=100, random_state=0,
+                               optimizer=Adam(learning_rate=0.01)), X, y)
+    assert clf.out_activation_ == "logistic" and clf.n_outputs_ == 1
+    assert set(clf.predict(X)) <= {"up", "down"} and clf.score(X, y) > 0.9
+    assert clf.predict_proba(X).shape == (200, 2)
+
+    Xm, Ym = make_multilabel_classification(n_samples=200, n_classes=4, random_state=0)
+    mlc = _quiet(MLPClassifier((32,), max_iter=200, random_state=0), Xm / Xm.max(), Ym)
+    assert mlc.predict(Xm / Xm.max()).shape == (200, 4)
+    assert mlc.score(Xm / Xm.max(), Ym) > 0.5  # subset accuracy
+
+
+def test_multioutput_regression_and_shapes():
+    X, Y = make_regression(n_samples=200, n_features=5, n_targets=3, random_state=0)
+    Y = Y / Y.std()
+    reg = _quiet(MLPRegressor((32,), max_iter=200, random_state=0,
+                              optimizer=Adam(learning_rate=0.01)), X, Y)
+    assert reg.predict(X).shape == (200, 3) and reg.score(X, Y) > 0.9
+    assert reg.out_activation_ == "identity"
+    one = _quiet(MLPRegressor((8,), max_iter=5, random_state=0), X, Y[:, 0])
+    assert one.predict(X).shape == (200,)
+
+
+def test_sparse_input_matches_dense(digits):
+    X, y = digits
+    dense = _quiet(MLPClassifier((16,), max_iter=3, random_state=0, shuffle=False,
+                                 dtype="float64"), X, y)
+    sparse = _quiet(MLPClassifier((16,), max_iter=3, random_state=0, shuffle=False,
+                                  dtype="float64"), sp.csr_matrix(X), y)
+    np.testing.assert_allclose(sparse.predict_proba(sp.csr_matrix(X)), dense.predict_proba(X),
+                               rtol=1e-9, atol=1e-12)
+
+
+def test_pipeline_and_grid_search(digits):
+    X, y = digits
+    pipe = make_pipeline(MinMaxScaler(), MLPClassifier(optimizer=Adam(), max_iter=15, random_state=0))
+    grid = GridSearchCV(
+        pipe,
+        {"mlpclassifier__hidden_layer_sizes": [(8,), (32,)],
+         "mlpclassifier__optimizer__learning_rate": [1e-4, 1e-2]},
+        cv=2,
+    )
+    _quiet(grid, X[:600], y[:600])
+    assert grid.best_params_ == {"mlpclassifier__hidden_layer_sizes": (32,),
+                                 "mlpclassifier__optimizer__learning_rate": 1e-2}
+    assert grid.score(X[600:], y[600:]) > 0.85
+
+
+def test_clone_and_pickle_round_trip(digits):
+    X, y = digits
+    clf = MLPClassifier((16,), optimizer=SGD(learning_rate=0.1, momentum=0.9), max_iter=3,
+                        random_state=0)
+    fresh = clone(clf)
+    assert fresh.get_params()["optimizer__momentum"] == 0.9
+    assert fresh.optimizer is not clf.optimizer and not hasattr(fresh, "coefs_")
+    _quiet(clf, X, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    # the restored model keeps training from the same state
+    for model in (clf, restored):
+        model.partial_fit(X, y)
+    np.testing.assert_array_equal(restored.coefs_[0], clf.coefs_[0])
+
+
+def test_fit_is_deterministic_under_random_state(digits):
+    X, y = digits
+    a = _quiet(MLPClassifier((16,), max_iter=2, random_state=3, dropout=0.2), X, y)
+    b = _quiet(MLPClassifier((16,), max_iter=2, random_state=3, dropout=0.2), X, y)
+    np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
+
+
+def test_partial_fit_sequences(digits):
+    X, y = digits
+    clf = MLPClassifier((32,), random_state=0)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(X[:100], y[:100])
+    losses = []
+    for epoch in range(5):
+        for start in range(0, 1500, 500):
+            clf.partial_fit(X[start:start + 500], y[start:start + 500], classes=np.arange(10))
+        losses.append(clf.loss_)
+    assert clf.n_iter_ == 15 and clf.t_ == 15 * 500
+    assert clf._opt_state["t"] == 15 * 3  # 500 samples in batches of 200: 3 steps a call
+    assert losses[-1] < losses[0]
+    with pytest.raises(ValueError, match=r"labels \[11\]"):
+        clf.partial_fit(X[:3], [1, 2, 11])
+    # classes seen only later are fine when announced at the first call
+    part = MLPClassifier((8,), random_state=0).partial_fit(X[:50], np.zeros(50, int), classes=[0, 1])
+    assert part.predict_proba(X[:2]).shape == (2, 2)
+
+
+def test_warm_start_continues_with_optimizer_state(digits):
+    X, y = digits
+    clf = _quiet(MLPClassifier((16,), max_iter=3, warm_start=True, random_state=0), X, y)
+    coef_before = clf.coefs_[0].copy()
+    steps_before = clf._opt_state["t"]
+    _quiet(clf, X, y)
+    assert clf.n_iter_ == 6 and len(clf.loss_curve_) == 6
+    assert clf._opt_state["t"] == 2 * steps_before
+    assert not np.array_equal(clf.coefs_[0], coef_before)
+    cold = _quiet(clf.set_params(warm_start=False), X, y)
+    assert cold.n_iter_ == 3
+
+
+def test_early_stopping_restores_best_and_records_validation(digits):
+    X, y = digits
+    clf = MLPClassifier((32,), early_stopping=True, n_iter_no_change=2, max_iter=200,
+                        random_state=0, optimizer=Adam(learning_rate=0.02))
+    clf.fit(X, y)
+    assert clf.n_iter_ < 200
+    assert len(clf.validation_scores_) == len(clf.validation_loss_curve_) == clf.n_iter_
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    assert clf.best_loss_ is None
+
+
+def test_convergence_warning_and_verbose(digits, capsys):
+    X, y = digits
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        MLPClassifier((8,), max_iter=2, verbose=True, early_stopping=True).fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and "Epoch 2" in lines[1] and "validation score" in lines[1]
+
+
+def test_divergence_error_names_learning_rate():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 3)) * 100
+    y = X @ np.ones(3)
+    reg = MLPRegressor((16,), optimizer=SGD(learning_rate=1.0), max_iter=20, random_state=0)
+    with pytest.raises(DivergenceError, match="learning_rate=1.0"):
+        reg.fit(X, y)
+    assert all(np.all(np.isfinite(c)) for c in reg.coefs_)  # NaN weights never kept
+
+
+def test_bad_input_errors(digits):
+    X, y = digits
+    clf = _quiet(MLPClassifier((8,), max_iter=1), X, y)
+    with pytest.raises(ValueError, match="features"):
+        clf.predict(X[:, :10])
+    Xn = X.copy()
+    Xn[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        MLPClassifier().fit(Xn, y)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        MLPClassifier().fit(X, y + 0.5)
+    with pytest.raises(ValueError, match="Unknown activation"):
+        MLPClassifier(activation="swish").fit(X, y)
+    with pytest.raises(ValueError, match="2 hidden layers"):
+        MLPClassifier((4, 4), activation=["relu"]).fit(X, y)
+
+
+@pytest.mark.parametrize("activation", ["identity", "sigmoid", "tanh", "relu", "leaky_relu",
+                                        "softplus", "elu"])
+def test_every_activation_learns(activation, digits):
+    X, y = digits
+    clf = _quiet(MLPClassifier((32,), activation, max_iter=10, random_state=0,
+                               optimizer=Adam(learning_rate=0.01)), X[:1000], y[:1000])
+    assert clf.score(X[1000:], y[1000:]) > 0.85
+
+
+def test_per_layer_activation_and_dropout(digits):
+    X, y = digits
+    clf = _quiet(MLPClassifier((32, 16), ["tanh", "relu"], dropout=[0.1, 0.0], max_iter=10,
+                               random_state=0), X, y)
+    assert [type(layer).__name__ for layer in clf._net.layers] == [
+        "_DenseLayer", "_DropoutLayer", "_DenseLayer", "_DenseLayer"]
+
+
+def test_float64_matches_float32(digits):
+    X, y = digits
+    kw = dict(hidden_layer_sizes=(16,), max_iter=3, random_state=0)
+    p32 = _quiet(MLPClassifier(**kw), X, y).predict_proba(X)
+    p64 = _quiet(MLPClassifier(dtype="float64", **kw), X, y).predict_proba(X)
+    assert p64.dtype == np.float64
+    np.testing.assert_allclose(p32, p64, atol=1e-3)
+
+
+def test_mnist_784_800_10_reaches_2_percent(mnist):
+    """The issue's figure: 784-800-10 relu, Adam, batch 100, <= 5 epochs, <= 2.0% test error."""
+    X, y, Xt, yt = mnist
+    clf = MLPClassifier((800,), batch_size=100, max_iter=5, random_state=0, alpha=0.0)
+    _quiet(clf, X, y)
+    assert 1 - clf.score(Xt, yt) <= 0.020
