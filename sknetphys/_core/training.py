@@ -52,76 +52,42 @@ def train(net, loss, optimizer, state, X, T, history, *, batch_size, max_iter, s
     On Ctrl-C the best weights so far are restored; on a non-finite loss too, and
     ``DivergenceError`` is raised.
     """
-    n = X.shape[0]
-    batch_size = min(batch_size, n)
-    net.allocate(batch_size)
-    xbuf = np.empty((batch_size,) + X.shape[1:], dtype=X.dtype) if shuffle and not _sparse(X) else None
-    tbuf = np.empty((batch_size,) + T.shape[1:], dtype=T.dtype)
-    delta = np.empty((batch_size,) + net.output_shape, dtype=net.dtype)
+    batches = _Batches(X, T, min(batch_size, X.shape[0]), shuffle, rng)
+    net.allocate(batches.size)
+    delta = np.empty((batches.size,) + net.output_shape, dtype=net.dtype)
     if history.best_params is None:
         history.best_params = net.params.copy()
     l2 = float(alpha)
     n_decay = net.n_weights if l2 > 0 else 0
-    order = np.arange(n)
-    # Overflow is detected below and reported as DivergenceError, not as numpy warnings.
-    with np.errstate(over="ignore", invalid="ignore"):
-        return _epochs(net, loss, optimizer, state, X, T, history, batch_size, max_iter,
-                       shuffle, rng, l2, n_decay, order, xbuf, tbuf, delta, validation, tol,
-                       n_iter_no_change, verbose, check_convergence)
-
-
-def _epochs(net, loss, optimizer, state, X, T, history, batch_size, max_iter, shuffle, rng,
-            l2, n_decay, order, xbuf, tbuf, delta, validation, tol, n_iter_no_change, verbose,
-            check_convergence):
-    n = X.shape[0]
     try:
         for _ in range(max_iter):
             t0 = time.perf_counter()
-            if shuffle:
-                rng.shuffle(order)
-            total = 0.0
-            for start in range(0, n, batch_size):
-                stop = min(start + batch_size, n)
-                m = stop - start
-                if shuffle:
-                    idx = order[start:stop]
-                    if xbuf is None:
-                        xb = X[idx]
-                    else:
-                        xb = np.take(X, idx, axis=0, out=xbuf[:m])
-                    tb = np.take(T, idx, axis=0, out=tbuf[:m])
-                else:
-                    xb, tb = X[start:stop], T[start:stop]
-                out = net.forward(xb, training=True, rng=rng)
-                batch_loss = loss(out, tb, delta[:m])
-                net.backward(delta[:m])
-                ss = optimizer.step(net.params, net.grads, state, l2 / m, n_decay)
-                batch_loss += 0.5 * l2 * ss / m
-                if not math.isfinite(batch_loss):
-                    np.copyto(net.params, history.best_params)
-                    lr = getattr(optimizer, "learning_rate", None)
-                    raise DivergenceError(
-                        f"The training loss became {batch_loss} in epoch {history.n_iter + 1}: "
-                        f"training diverged with learning_rate={lr!r}. Lower the learning rate "
-                        "(or scale the inputs). The best weights so far were kept."
-                    )
-                total += batch_loss * m
+            # Overflow is caught below and reported as DivergenceError, not as numpy warnings.
+            with np.errstate(over="ignore", invalid="ignore"):
+                total = 0.0
+                for xb, tb in batches:
+                    m = xb.shape[0]
+                    out = net.forward(xb, training=True, rng=rng)
+                    batch_loss = loss(out, tb, delta[:m])
+                    net.backward(delta[:m])
+                    ss = optimizer.step(net.params, net.grads, state, l2 / m, n_decay)
+                    batch_loss += 0.5 * l2 * ss / m
+                    if not math.isfinite(batch_loss):
+                        _diverged(net, optimizer, history, batch_loss)
+                    total += batch_loss * m
             history.n_iter += 1
-            history.t += n
-            epoch_loss = total / n
+            history.t += X.shape[0]
+            epoch_loss = total / X.shape[0]
             history.loss_curve.append(epoch_loss)
             stop_now = _end_of_epoch(net, loss, history, epoch_loss, validation, tol,
                                      n_iter_no_change, check_convergence)
             if verbose:
-                msg = f"Epoch {history.n_iter}: loss = {epoch_loss:.6f}"
-                if validation is not None:
-                    msg += (f", validation loss = {history.validation_loss_curve[-1]:.6f}"
-                            f", validation score = {history.validation_scores[-1]:.6f}")
-                print(msg + f", {time.perf_counter() - t0:.2f} s", flush=True)
+                _report(history, validation is not None, time.perf_counter() - t0)
             if stop_now:
-                if validation is not None:
-                    np.copyto(net.params, history.best_params)
-                return "converged"
+                outcome = "converged"
+                break
+        else:
+            outcome = "max_iter"
     except KeyboardInterrupt:
         if history.n_iter > 0:  # else the current weights are all there is
             np.copyto(net.params, history.best_params)
@@ -130,7 +96,50 @@ def _epochs(net, loss, optimizer, state, X, T, history, batch_size, max_iter, sh
         return "interrupted"
     if validation is not None:
         np.copyto(net.params, history.best_params)
-    return "max_iter"
+    return outcome
+
+
+class _Batches:
+    """Iterate over (X, T) in minibatches, gathering shuffled rows into reused buffers."""
+
+    def __init__(self, X, T, size, shuffle, rng):
+        self.X, self.T, self.size, self.shuffle, self.rng = X, T, size, shuffle, rng
+        self.order = np.arange(X.shape[0])
+        dense = not hasattr(X, "tocsr")
+        self.xbuf = np.empty((size,) + X.shape[1:], X.dtype) if shuffle and dense else None
+        self.tbuf = np.empty((size,) + T.shape[1:], T.dtype)
+
+    def __iter__(self):
+        X, T, n = self.X, self.T, self.X.shape[0]
+        if self.shuffle:
+            self.rng.shuffle(self.order)
+        for start in range(0, n, self.size):
+            stop = min(start + self.size, n)
+            if not self.shuffle:
+                yield X[start:stop], T[start:stop]
+                continue
+            idx = self.order[start:stop]
+            m = stop - start
+            xb = X[idx] if self.xbuf is None else np.take(X, idx, axis=0, out=self.xbuf[:m])
+            yield xb, np.take(T, idx, axis=0, out=self.tbuf[:m])
+
+
+def _diverged(net, optimizer, history, batch_loss):
+    np.copyto(net.params, history.best_params)
+    lr = getattr(optimizer, "learning_rate", None)
+    raise DivergenceError(
+        f"The training loss became {batch_loss} in epoch {history.n_iter + 1}: training "
+        f"diverged with learning_rate={lr!r}. Lower the learning rate (or scale the inputs). "
+        "The best weights so far were kept."
+    )
+
+
+def _report(history, validation, seconds):
+    msg = f"Epoch {history.n_iter}: loss = {history.loss_curve[-1]:.6f}"
+    if validation:
+        msg += (f", validation loss = {history.validation_loss_curve[-1]:.6f}"
+                f", validation score = {history.validation_scores[-1]:.6f}")
+    print(msg + f", {seconds:.2f} s", flush=True)
 
 
 def _end_of_epoch(net, loss, history, epoch_loss, validation, tol, n_iter_no_change, check):
@@ -152,7 +161,3 @@ def _end_of_epoch(net, loss, history, epoch_loss, validation, tol, n_iter_no_cha
             np.copyto(history.best_params, net.params)
     history.no_improvement_count = 0 if improved else history.no_improvement_count + 1
     return check and history.no_improvement_count > n_iter_no_change
-
-
-def _sparse(X):
-    return hasattr(X, "tocsr")
