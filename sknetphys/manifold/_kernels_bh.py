@@ -109,9 +109,14 @@ def bh_repulsion(Yq, skip_self, max_depth, angle, dof, centre, half, com, count,
     for chunk in prange(n_chunks):
         stack = np.empty(max_depth * n_slots + n_slots + 1, dtype=np.int64)
         for i in range(chunk * nq // n_chunks, (chunk + 1) * nq // n_chunks):
+            y0 = Yq[i, 0]
+            y1 = Yq[i, 1] if d > 1 else 0.0
+            y2 = Yq[i, 2] if d > 2 else 0.0
+            # scalar accumulators (d <= 3) stay in registers
             z = 0.0
-            for c in range(d):
-                out_force[i, c] = 0.0
+            f0 = 0.0
+            f1 = 0.0
+            f2 = 0.0
             stack[0] = 0
             sp = 1
             while sp > 0:
@@ -120,10 +125,10 @@ def bh_repulsion(Yq, skip_self, max_depth, angle, dof, centre, half, com, count,
                 cnt = count[node]
                 if cnt == 0:
                     continue
-                d2 = 0.0
-                for c in range(d):
-                    diff = Yq[i, c] - com[node, c]
-                    d2 += diff * diff
+                e0 = y0 - com[node, 0]
+                e1 = y1 - com[node, 1] if d > 1 else 0.0
+                e2 = y2 - com[node, 2] if d > 2 else 0.0
+                d2 = e0 * e0 + e1 * e1 + e2 * e2
                 width = 2.0 * half[node]
                 is_leaf = leaf[node] >= 0
                 if is_leaf or width * width < theta2 * d2:
@@ -145,11 +150,17 @@ def bh_repulsion(Yq, skip_self, max_depth, angle, dof, centre, half, com, count,
                     w = q if dof == 1.0 else q**dof
                     z += m * w
                     coef = m * w * q
-                    for c in range(d):
-                        out_force[i, c] += coef * (Yq[i, c] - com[node, c])
+                    f0 += coef * e0
+                    f1 += coef * e1
+                    f2 += coef * e2
                 else:
                     for s in range(n_slots):
                         if child[node, s] >= 0:
                             stack[sp] = child[node, s]
                             sp += 1
+            out_force[i, 0] = f0
+            if d > 1:
+                out_force[i, 1] = f1
+            if d > 2:
+                out_force[i, 2] = f2
             out_z[i] = z

@@ -30,9 +30,9 @@ def exact_gradient(Y, P, exaggeration, dof, Z, out, out_plogw):
     """
     n, d = Y.shape
     for i in prange(n):
+        s = 0.0
         for c in range(d):
             out[i, c] = 0.0
-        s = 0.0
         for j in range(n):
             if j == i:
                 continue

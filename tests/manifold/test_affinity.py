@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+
+from sknetphys.manifold._affinity import (
+    conditional_probabilities,
+    joint_probabilities_dense,
+    joint_probabilities_knn,
+    nearest_neighbors,
+)
+
+from . import naive
+
+
+@pytest.fixture
+def X():
+    rng = np.random.default_rng(0)
+    return np.vstack([rng.normal(0, 1, (60, 7)), rng.normal(4, 2, (40, 7))])
+
+
+@pytest.mark.parametrize("k", [1, 5, 99])
+def test_knn_matches_naive(X, k):
+    idx, d2 = nearest_neighbors(X, k)
+    ridx, rd2 = naive.knn(X, k)
+    np.testing.assert_array_equal(idx, ridx)
+    np.testing.assert_allclose(d2, rd2, rtol=1e-12, atol=1e-12)
+
+
+def test_knn_queries_and_blocks(X, monkeypatch):
+    # blocks smaller than the data exercise the row offset used to skip each point itself
+    import sknetphys.manifold._affinity as aff
+
+    monkeypatch.setattr(aff, "_BLOCK", 7)
+    idx, d2 = nearest_neighbors(X, 10)
+    ridx, rd2 = naive.knn(X, 10)
+    np.testing.assert_array_equal(idx, ridx)
+    Q = X[:13] + 0.1
+    idx, d2 = nearest_neighbors(X, 10, Y=Q)
+    ridx, rd2 = naive.knn(X, 10, Y=Q)
+    np.testing.assert_array_equal(idx, ridx)
+    np.testing.assert_allclose(d2, rd2, rtol=1e-12)
+
+
+def test_knn_other_metric(X):
+    idx, d2 = nearest_neighbors(X, 5, metric="manhattan")
+    D = np.abs(X[:, None] - X[None]).sum(-1)
+    np.fill_diagonal(D, np.inf)
+    ridx = np.argsort(D, axis=1, kind="stable")[:, :5]
+    np.testing.assert_array_equal(idx, ridx)
+    np.testing.assert_allclose(d2, np.take_along_axis(D, ridx, 1) ** 2)
+
+
+@pytest.mark.parametrize("perplexity", [2.0, 10.0, 30.0])
+def test_perplexity_hits_target_entropy(X, perplexity):
+    _, d2 = naive.knn(X, 90)
+    p, beta = conditional_probabilities(d2, perplexity, tol=1e-8)
+    np.testing.assert_allclose(p.sum(1), 1.0)
+    H = np.array([naive.entropy(row) for row in p])
+    np.testing.assert_allclose(H, np.log(perplexity), atol=1e-7)
+    np.testing.assert_allclose(p[0], naive.conditional_row(d2[0], perplexity), atol=1e-6)
+    assert np.all(beta > 0)
+
+
+def test_perplexity_scale_free():
+    # distances many orders of magnitude apart still calibrate (the search brackets first)
+    rng = np.random.default_rng(1)
+    d2 = np.sort(rng.random((5, 40)), axis=1) * np.array([[1e-8], [1e-3], [1], [1e3], [1e8]])
+    p, _ = conditional_probabilities(d2, 12.0, tol=1e-8)
+    H = np.array([naive.entropy(row) for row in p])
+    np.testing.assert_allclose(H, np.log(12.0), atol=1e-6)
+
+
+def test_joint_probabilities_match_naive(X):
+    # the default entropy tolerance, 1e-5 nats, moves each p by a relative ~1e-4 at most
+    P = joint_probabilities_knn(X, 10.0)
+    R = naive.joint_probabilities(X, 10.0, k=30)
+    np.testing.assert_allclose(P.toarray(), R, rtol=1e-3, atol=1e-12)
+    assert abs(P.sum() - 1) < 1e-12
+    assert (P != P.T).nnz == 0
+    D = joint_probabilities_dense(X, 10.0)
+    np.testing.assert_allclose(D, naive.joint_probabilities(X, 10.0), rtol=1e-3, atol=1e-12)
+    assert np.all(np.diag(D) == 0)
