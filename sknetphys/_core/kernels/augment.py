@@ -5,7 +5,7 @@ import math
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def shift_rotate(x, shifts, angles, out):
     """``out[i]`` = ``x[i]`` rotated by ``angles[i]`` (radians, about the image centre) and
     shifted by ``shifts[i] = (dy, dx)`` pixels; bilinear interpolation, zeros outside.

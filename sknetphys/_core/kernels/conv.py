@@ -18,64 +18,79 @@ run about twice as fast from cache as from a batch-sized ``cols`` in main memory
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def im2col(x, kh, kw, sh, sw, pt, pl, oh, ow, cols):
-    """Write the receptive fields of ``x`` (n, h, w, c) as rows of ``cols`` (n*oh*ow, kh*kw*c)."""
+    """Write the receptive fields of ``x`` (n, h, w, c), C-contiguous, as rows of ``cols``
+    (n*oh*ow, kh*kw*c)."""
     n, h, w, c = x.shape
+    xf = x.reshape(n, h, w * c)  # an image row: w*c contiguous values
     kwc = kw * c
     for i in range(n):
         for oy in range(oh):
-            y0 = oy * sh - pt
-            for ox in range(ow):
-                x0 = ox * sw - pl
-                r = (i * oh + oy) * ow + ox
-                inside_x = x0 >= 0 and x0 + kw <= w
-                for ky in range(kh):
-                    iy = y0 + ky
-                    base = ky * kwc
-                    if iy < 0 or iy >= h:
+            r0 = (i * oh + oy) * ow
+            for ky in range(kh):
+                iy = oy * sh - pt + ky
+                base = ky * kwc
+                if iy < 0 or iy >= h:
+                    for ox in range(ow):
+                        row = cols[r0 + ox]
                         for j in range(kwc):
-                            cols[r, base + j] = 0
-                    elif inside_x:
-                        # the kw pixels of this kernel row are contiguous in x
+                            row[base + j] = 0
+                    continue
+                src = xf[i, iy]
+                for ox in range(ow):
+                    row = cols[r0 + ox]
+                    x0 = ox * sw - pl
+                    if x0 >= 0 and x0 + kw <= w:  # the kw pixels are one contiguous run
+                        s0 = x0 * c
+                        for j in range(kwc):
+                            row[base + j] = src[s0 + j]
+                    else:
                         for kx in range(kw):
-                            for ci in range(c):
-                                cols[r, base + kx * c + ci] = x[i, iy, x0 + kx, ci]
+                            ix = x0 + kx
+                            d0 = base + kx * c
+                            if ix < 0 or ix >= w:
+                                for ci in range(c):
+                                    row[d0 + ci] = 0
+                            else:
+                                s0 = ix * c
+                                for ci in range(c):
+                                    row[d0 + ci] = src[s0 + ci]
+
+
+@njit(cache=True, nogil=True)
+def col2im(cols, kh, kw, sh, sw, pt, pl, oh, ow, dx):
+    """Adjoint of :func:`im2col`: ``dx`` (n, h, w, c), C-contiguous, = the rows of ``cols``
+    scattered back onto their pixels and summed. ``dx`` is overwritten."""
+    n, h, w, c = dx.shape
+    df = dx.reshape(n, h, w * c)
+    kwc = kw * c
+    for i in range(n):
+        for iy in range(h):
+            dst = df[i, iy]
+            for j in range(w * c):
+                dst[j] = 0
+        for oy in range(oh):
+            r0 = (i * oh + oy) * ow
+            for ky in range(kh):
+                iy = oy * sh - pt + ky
+                if iy < 0 or iy >= h:
+                    continue
+                base = ky * kwc
+                dst = df[i, iy]
+                for ox in range(ow):
+                    row = cols[r0 + ox]
+                    x0 = ox * sw - pl
+                    if x0 >= 0 and x0 + kw <= w:
+                        d0 = x0 * c
+                        for j in range(kwc):
+                            dst[d0 + j] += row[base + j]
                     else:
                         for kx in range(kw):
                             ix = x0 + kx
                             if ix < 0 or ix >= w:
-                                for ci in range(c):
-                                    cols[r, base + kx * c + ci] = 0
-                            else:
-                                for ci in range(c):
-                                    cols[r, base + kx * c + ci] = x[i, iy, ix, ci]
-
-
-@njit(cache=True)
-def col2im(cols, kh, kw, sh, sw, pt, pl, oh, ow, dx):
-    """Adjoint of :func:`im2col`: ``dx`` (n, h, w, c) = sum of the rows of ``cols`` scattered
-    back onto their pixels. ``dx`` is overwritten."""
-    n, h, w, c = dx.shape
-    kwc = kw * c
-    for i in range(n):
-        for iy in range(h):
-            for ix in range(w):
-                for ci in range(c):
-                    dx[i, iy, ix, ci] = 0
-        for oy in range(oh):
-            y0 = oy * sh - pt
-            for ox in range(ow):
-                x0 = ox * sw - pl
-                r = (i * oh + oy) * ow + ox
-                for ky in range(kh):
-                    iy = y0 + ky
-                    if iy < 0 or iy >= h:
-                        continue
-                    base = ky * kwc
-                    for kx in range(kw):
-                        ix = x0 + kx
-                        if ix < 0 or ix >= w:
-                            continue
-                        for ci in range(c):
-                            dx[i, iy, ix, ci] += cols[r, base + kx * c + ci]
+                                continue
+                            s0 = base + kx * c
+                            d0 = ix * c
+                            for ci in range(c):
+                                dst[d0 + ci] += row[s0 + ci]

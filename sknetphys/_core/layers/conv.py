@@ -17,6 +17,7 @@ from ..kernels.pool import (
     upsample_forward,
 )
 from ._base import Layer, LayerSpec, activation_code, as_tuple
+from ._threads import n_tasks, n_threads, run_chunks, split_evenly
 
 # Bytes of one im2col chunk: small enough to stay in cache between im2col and the GEMM,
 # large enough that the GEMM is efficient (measured: ~1.5-3 MB is the plateau here).
@@ -121,18 +122,33 @@ class _Conv2DLayer(Layer):
 
     def allocate(self, capacity):
         super().allocate(capacity)
+        k, f = self.n_cols, self.output_shape[2]
+        t = n_threads()
         self._y = self._buffer(self.output_shape)
         self._dx = self._buffer(self.input_shape)
         rows = min(self.chunk, capacity) * self.n_pix
-        self._cols = np.empty((rows, self.n_cols), dtype=self.dtype)
-        self._dw_part = np.empty((self.n_cols, self.output_shape[2]), dtype=self.dtype)
-        self._cols_hold = False
+        # one set of scratch buffers per thread
+        self._cols = np.empty((t, rows, k), dtype=self.dtype)
+        self._dw_acc = np.empty((t, k, f), dtype=self.dtype)
+        self._dw_part = np.empty((t, k, f), dtype=self.dtype)
+        self._db_acc = np.empty((t, f), dtype=self.dtype)
+        self._db_part = np.empty((t, f), dtype=self.dtype)
+        # Training keeps every chunk's cols for the backward pass (no second im2col). The
+        # pages are touched only by training batches, so a large prediction capacity costs
+        # address space, not memory.
+        self._cols_store = None if self._pointwise else np.empty(
+            (capacity * self.n_pix, k), dtype=self.dtype)
+        self._stored = False
 
-    def _im2col(self, x, i0, i1):
-        """The cols of images ``i0:i1`` (a view of the chunk buffer, or of ``x``)."""
+    def _im2col(self, x, i0, i1, t, store=False):
+        """The cols of images ``i0:i1``: a view of ``x`` (1x1 kernels), of the training store,
+        or of thread t's chunk buffer."""
         if self._pointwise:
             return x[i0:i1].reshape(-1, self.n_cols)
-        cols = self._cols[: (i1 - i0) * self.n_pix]
+        if store:
+            cols = self._cols_store[i0 * self.n_pix : i1 * self.n_pix]
+        else:
+            cols = self._cols[t, : (i1 - i0) * self.n_pix]
         (kh, kw), (sh, sw), (pt, pl) = self.kernel, self.strides, self.pads
         oh, ow = self.output_shape[:2]
         im2col(x[i0:i1], kh, kw, sh, sw, pt, pl, oh, ow, cols)
@@ -146,14 +162,17 @@ class _Conv2DLayer(Layer):
         wm = W.reshape(self.n_cols, f)
         y = self._y[:n]
         y2 = y.reshape(n * self.n_pix, f)
-        for i0 in range(0, n, self.chunk):
-            i1 = min(n, i0 + self.chunk)
-            rows = slice(i0 * self.n_pix, i1 * self.n_pix)
-            cols = self._im2col(x, i0, i1)
-            np.matmul(cols, wm, out=y2[rows])
-            bias_activation(y2[rows], b, self.code)
-        # With a single chunk the cols are still in the buffer for the backward pass.
-        self._cols_hold = n <= self.chunk
+        P = self.n_pix
+
+        def part(t, starts):
+            for i0 in starts:
+                i1 = min(n, i0 + self.chunk)
+                cols = self._im2col(x, i0, i1, t, store=training)
+                np.matmul(cols, wm, out=y2[i0 * P : i1 * P])
+                bias_activation(y2[i0 * P : i1 * P], b, self.code)
+
+        run_chunks(part, n, self.chunk)
+        self._stored = bool(training)
         self._x, self._yn = x, y
         return y
 
@@ -162,33 +181,49 @@ class _Conv2DLayer(Layer):
         x = self._x
         n = dy.shape[0]
         f = self.output_shape[2]
+        P = self.n_pix
         wm = self.params[0].reshape(self.n_cols, f)
-        dwm = dW.reshape(self.n_cols, f)
-        dy2 = np.ascontiguousarray(dy).reshape(n * self.n_pix, f)
-        activation_backward(self._yn.reshape(n * self.n_pix, f), dy2, self.code, db)
+        dy2 = np.ascontiguousarray(dy).reshape(n * P, f)
+        yn2 = self._yn.reshape(n * P, f)
         dx = self._dx[:n] if need_dx else None
         (kh, kw), (sh, sw), (pt, pl) = self.kernel, self.strides, self.pads
         oh, ow = self.output_shape[:2]
-        for i0 in range(0, n, self.chunk):
-            i1 = min(n, i0 + self.chunk)
-            rows = slice(i0 * self.n_pix, i1 * self.n_pix)
-            if self._cols_hold or self._pointwise:
-                cols = self._im2col(x, i0, i1) if self._pointwise else self._cols[: n * self.n_pix]
-            else:
-                cols = self._im2col(x, i0, i1)  # recomputed: cheaper than keeping all cols
-            if i0 == 0:
-                np.matmul(cols.T, dy2[rows], out=dwm)
-            else:
-                np.matmul(cols.T, dy2[rows], out=self._dw_part)
-                np.add(dwm, self._dw_part, out=dwm)
-            if need_dx:
-                if self._pointwise:
-                    np.matmul(dy2[rows], wm.T, out=dx[i0:i1].reshape(-1, self.n_cols))
+        n_parts = n_tasks(n, self.chunk)
+        # gradients accumulate per thread, summed at the end (directly into dW/db if alone)
+        dw_acc = [dW.reshape(self.n_cols, f)] if n_parts == 1 else self._dw_acc
+        db_acc = [db] if n_parts == 1 else self._db_acc
+
+        def part(t, starts):
+            for j, i0 in enumerate(starts):
+                i1 = min(n, i0 + self.chunk)
+                rows = slice(i0 * P, i1 * P)
+                d = dy2[rows]
+                if j == 0:
+                    activation_backward(yn2[rows], d, self.code, db_acc[t])
                 else:
-                    dcols = self._cols[: (i1 - i0) * self.n_pix]
-                    np.matmul(dy2[rows], wm.T, out=dcols)
-                    col2im(dcols, kh, kw, sh, sw, pt, pl, oh, ow, dx[i0:i1])
-        self._cols_hold = False
+                    activation_backward(yn2[rows], d, self.code, self._db_part[t])
+                    np.add(db_acc[t], self._db_part[t], out=db_acc[t])
+                if self._stored and not self._pointwise:
+                    cols = self._cols_store[rows]  # kept by the training forward pass
+                else:
+                    cols = self._im2col(x, i0, i1, t)
+                if j == 0:
+                    np.matmul(cols.T, d, out=dw_acc[t])
+                else:
+                    np.matmul(cols.T, d, out=self._dw_part[t])
+                    np.add(dw_acc[t], self._dw_part[t], out=dw_acc[t])
+                if need_dx:
+                    if self._pointwise:
+                        np.matmul(d, wm.T, out=dx[i0:i1].reshape(-1, self.n_cols))
+                    else:
+                        dcols = self._cols[t, : (i1 - i0) * P]
+                        np.matmul(d, wm.T, out=dcols)
+                        col2im(dcols, kh, kw, sh, sw, pt, pl, oh, ow, dx[i0:i1])
+
+        run_chunks(part, n, self.chunk)
+        if n_parts > 1:
+            np.sum(self._dw_acc[:n_parts], axis=0, out=dW.reshape(self.n_cols, f))
+            np.sum(self._db_acc[:n_parts], axis=0, out=db)
         return dx
 
 
@@ -277,16 +312,22 @@ class _MaxPoolLayer(_PoolLayer):
 
     def forward(self, x, training=False, rng=None):
         n = x.shape[0]
-        y = self._y[:n]
-        maxpool_forward(x, *self.pool, *self.strides, y, self._arg[:n])
+        y, arg = self._y[:n], self._arg[:n]
+        p, s = self.pool, self.strides
+        c = split_evenly(n)
+        run_chunks(lambda t, st: [maxpool_forward(x[a : a + c], *p, *s, y[a : a + c], arg[a : a + c])
+                                  for a in st], n, c)
         return y
 
     def backward(self, dy, need_dx):
         if not need_dx:
             return None
         n = dy.shape[0]
-        dx = self._dx[:n]
-        maxpool_backward(dy, self._arg[:n], *self.pool, *self.strides, dx)
+        dx, arg = self._dx[:n], self._arg[:n]
+        p, s = self.pool, self.strides
+        c = split_evenly(n)
+        run_chunks(lambda t, st: [maxpool_backward(dy[a : a + c], arg[a : a + c], *p, *s, dx[a : a + c])
+                                  for a in st], n, c)
         return dx
 
 
@@ -294,7 +335,10 @@ class _AvgPoolLayer(_PoolLayer):
     def forward(self, x, training=False, rng=None):
         n = x.shape[0]
         y = self._y[:n]
-        avgpool_forward(x, *self.pool, *self.strides, y)
+        p, s = self.pool, self.strides
+        c = split_evenly(n)
+        run_chunks(lambda t, st: [avgpool_forward(x[a : a + c], *p, *s, y[a : a + c]) for a in st],
+                   n, c)
         return y
 
     def backward(self, dy, need_dx):
@@ -302,7 +346,10 @@ class _AvgPoolLayer(_PoolLayer):
             return None
         n = dy.shape[0]
         dx = self._dx[:n]
-        avgpool_backward(dy, *self.pool, *self.strides, dx)
+        p, s = self.pool, self.strides
+        c = split_evenly(n)
+        run_chunks(lambda t, st: [avgpool_backward(dy[a : a + c], *p, *s, dx[a : a + c]) for a in st],
+                   n, c)
         return dx
 
 
