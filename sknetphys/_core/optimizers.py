@@ -6,13 +6,21 @@ by the estimator, so it survives ``partial_fit`` and ``warm_start``:
 
 - ``init_state(n_params, dtype)`` -> dict of arrays (plus the step counter ``"t"``);
 - ``step(params, grads, state, l2=0.0, n_decay=0)`` -> updates ``params`` in place with one
-  fused numba kernel and returns ``sum(params[:n_decay]**2)`` (before the update).
+  fused numba kernel, adding the L2 gradient ``l2 * params[:n_decay]`` on the fly.
 """
 
 import numpy as np
 
 from ._params import ParamsMixin
-from .kernels.optim import adadelta_step, adagrad_step, adam_step, rmsprop_step, sgd_step
+from .kernels.optim import (
+    TINY,
+    adadelta_step,
+    adagrad_step,
+    adam_step,
+    rmsprop_step,
+    sgd_plain_step,
+    sgd_step,
+)
 
 
 class Optimizer(ParamsMixin):
@@ -53,8 +61,12 @@ class SGD(Optimizer):
 
     def step(self, params, grads, state, l2=0.0, n_decay=0):
         state["t"] += 1
-        return sgd_step(params, grads, state["velocity"], float(self.learning_rate),
-                        float(self.momentum), bool(self.nesterov), float(l2), n_decay)
+        c = params.dtype.type
+        if self.momentum == 0:
+            sgd_plain_step(params, grads, c(self.learning_rate), c(l2), n_decay)
+        else:
+            sgd_step(params, grads, state["velocity"], c(self.learning_rate), c(self.momentum),
+                     bool(self.nesterov), c(l2), n_decay, c(TINY))
 
 
 class Adagrad(Optimizer):
@@ -75,8 +87,9 @@ class Adagrad(Optimizer):
 
     def step(self, params, grads, state, l2=0.0, n_decay=0):
         state["t"] += 1
-        return adagrad_step(params, grads, state["accumulator"], float(self.learning_rate),
-                            float(self.epsilon), float(l2), n_decay)
+        c = params.dtype.type
+        adagrad_step(params, grads, state["accumulator"], c(self.learning_rate),
+                     c(self.epsilon), c(l2), n_decay)
 
 
 class RMSprop(Optimizer):
@@ -98,8 +111,9 @@ class RMSprop(Optimizer):
 
     def step(self, params, grads, state, l2=0.0, n_decay=0):
         state["t"] += 1
-        return rmsprop_step(params, grads, state["mean_square"], float(self.learning_rate),
-                            float(self.rho), float(self.epsilon), float(l2), n_decay)
+        c = params.dtype.type
+        rmsprop_step(params, grads, state["mean_square"], c(self.learning_rate), c(self.rho),
+                     c(1 - self.rho), c(self.epsilon), c(l2), n_decay, c(TINY))
 
 
 class Adadelta(Optimizer):
@@ -122,9 +136,10 @@ class Adadelta(Optimizer):
 
     def step(self, params, grads, state, l2=0.0, n_decay=0):
         state["t"] += 1
-        return adadelta_step(params, grads, state["mean_square_grad"], state["mean_square_step"],
-                             float(self.learning_rate), float(self.rho), float(self.epsilon),
-                             float(l2), n_decay)
+        c = params.dtype.type
+        adadelta_step(params, grads, state["mean_square_grad"], state["mean_square_step"],
+                      c(self.learning_rate), c(self.rho), c(1 - self.rho), c(self.epsilon),
+                      c(l2), n_decay, c(TINY))
 
 
 class Adam(Optimizer):
@@ -147,9 +162,11 @@ class Adam(Optimizer):
 
     def step(self, params, grads, state, l2=0.0, n_decay=0):
         state["t"] += 1
-        return adam_step(params, grads, state["m"], state["v"], float(self.learning_rate),
-                         float(self.beta_1), float(self.beta_2), float(self.epsilon),
-                         float(state["t"]), float(l2), n_decay)
+        t, b1, b2 = state["t"], float(self.beta_1), float(self.beta_2)
+        c = params.dtype.type
+        adam_step(params, grads, state["m"], state["v"],
+                  c(self.learning_rate / (1 - b1**t)), c(1 / (1 - b2**t) ** 0.5), c(b1),
+                  c(1 - b1), c(b2), c(1 - b2), c(self.epsilon), c(l2), n_decay, c(TINY))
 
 
 OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adadelta": Adadelta, "adam": Adam}

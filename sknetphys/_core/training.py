@@ -70,8 +70,10 @@ def train(net, loss, optimizer, state, X, T, history, *, batch_size, max_iter, s
                     out = net.forward(xb, training=True, rng=rng)
                     batch_loss = loss(out, tb, delta[:m])
                     net.backward(delta[:m])
-                    ss = optimizer.step(net.params, net.grads, state, l2 / m, n_decay)
-                    batch_loss += 0.5 * l2 * ss / m
+                    if n_decay:  # the penalty of the weights this batch saw
+                        w = net.params[:n_decay]
+                        batch_loss += 0.5 * l2 * float(np.dot(w, w)) / m
+                    optimizer.step(net.params, net.grads, state, l2 / m, n_decay)
                     if not math.isfinite(batch_loss):
                         _diverged(net, optimizer, history, batch_loss)
                     total += batch_loss * m

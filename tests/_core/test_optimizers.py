@@ -62,11 +62,9 @@ def test_first_steps_match_formula(opt, dtype):
     state = opt.init_state(N, dtype)
     tol = 1e-5 if dtype == np.float32 else 1e-12
     for t, (g, expected) in enumerate(zip(grads_seq, _reference(opt, p0, grads_seq)), start=1):
-        before = params.astype(np.float64)
         gd = g.astype(dtype)
-        ss = opt.step(params, gd, state, L2, N_DECAY)
+        opt.step(params, gd, state, L2, N_DECAY)
         np.testing.assert_allclose(params, expected, rtol=tol, atol=tol)
-        assert ss == pytest.approx(np.sum(before[:N_DECAY] ** 2), rel=tol)
         np.testing.assert_array_equal(gd, g.astype(dtype))  # gradients are left untouched
         assert state["t"] == t
         assert params.dtype == dtype
@@ -78,7 +76,9 @@ def test_subnormal_state_is_flushed():
     opt.step(params, np.full(4, 1e-20, np.float32), state)
     for _ in range(800):  # momenta of a silent input decay geometrically
         opt.step(params, np.zeros(4, np.float32), state)
-    assert np.all(state["m"] == 0) and np.all(state["v"] == 0)
+    for s in (state["m"], state["v"]):
+        assert np.all((s == 0) | (np.abs(s) >= np.finfo(np.float32).tiny))  # no subnormals
+        assert np.all(np.abs(s) < 1e-35)
 
 
 def test_optimizers_are_cloneable_parameter_objects():

@@ -52,7 +52,7 @@ class _InterruptAt(Adam):
     def step(self, params, grads, state, l2=0.0, n_decay=0):
         if state["t"] + 1 == self.at:
             raise KeyboardInterrupt
-        return super().step(params, grads, state, l2, n_decay)
+        super().step(params, grads, state, l2, n_decay)
 
 
 def test_ctrl_c_keeps_best_weights_so_far():

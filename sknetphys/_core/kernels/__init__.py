@@ -1,1 +1,6 @@
-"""Numba kernels. Every function here is ``@njit(cache=True)`` and takes arrays, never objects."""
+"""Numba kernels. Every function here is ``@njit(cache=True)`` and takes arrays, never objects.
+
+Kernels that divide use ``error_model="numpy"``: numba's default Python error model checks
+every division for zero (to raise ZeroDivisionError), which stops LLVM from vectorising the
+loop; measured on the Adam step, 5x slower.
+"""

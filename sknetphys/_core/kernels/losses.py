@@ -11,7 +11,7 @@ import math
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def squared_loss(z, t, inv_n, delta):
     """C = 1/(2n) sum ||z - t||^2 (identity output)."""
     n, m = z.shape
@@ -24,7 +24,7 @@ def squared_loss(z, t, inv_n, delta):
     return 0.5 * total * inv_n
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def softmax_xent_loss(z, t, inv_n, delta):
     """Softmax output, categorical cross-entropy C = -1/n sum t log softmax(z)."""
     n, m = z.shape
@@ -47,7 +47,7 @@ def softmax_xent_loss(z, t, inv_n, delta):
     return total * inv_n
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def sigmoid_bce_loss(z, t, inv_n, delta):
     """Sigmoid outputs, binary cross-entropy summed over outputs, mean over samples."""
     n, m = z.shape
@@ -66,7 +66,7 @@ def sigmoid_bce_loss(z, t, inv_n, delta):
     return total * inv_n
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def softmax(z):
     """In place, row-wise."""
     n, m = z.shape
