@@ -102,6 +102,11 @@ class BaseNetwork(BaseEstimator):
 
         if not continuing:
             self._init_network(X, T, dtype)
+        else:  # new hyperparameters (say, a lower learning rate) apply; the state carries on
+            optimizer = get_optimizer(self.optimizer)
+            if type(optimizer) is not type(self._optimizer):
+                self._opt_state = optimizer.init_state(self._net.n_params, self._net.dtype)
+            self._optimizer = optimizer
         rng = np.random.default_rng(self._rng_source.randint(np.iinfo(np.int32).max))
 
         early_stopping = self.early_stopping and not incremental

@@ -150,6 +150,9 @@ def test_warm_start_continues_with_optimizer_state(digits):
     assert clf.n_iter_ == 6 and len(clf.loss_curve_) == 6
     assert clf._opt_state["t"] == 2 * steps_before
     assert not np.array_equal(clf.coefs_[0], coef_before)
+    # changed optimizer hyperparameters apply to the continued fit, with the state kept
+    _quiet(clf.set_params(optimizer=Adam(learning_rate=1e-9)), X, y)
+    assert clf._optimizer.learning_rate == 1e-9 and clf._opt_state["t"] == 3 * steps_before
     cold = _quiet(clf.set_params(warm_start=False), X, y)
     assert cold.n_iter_ == 3
 
