@@ -20,6 +20,13 @@ from ._kernels_affinity import knn_select, perplexity_search
 _BLOCK = 256
 
 
+def _kernel_array(A):
+    """C-contiguous, writeable float64: read-only inputs (memmaps) would otherwise make numba
+    compile every kernel a second time for the read-only array type."""
+    A = np.ascontiguousarray(A, dtype=np.float64)
+    return A if A.flags.writeable else A.copy()
+
+
 def nearest_neighbors(X, k, metric="euclidean", Y=None):
     """Indices and *squared* distances of the k nearest reference points of each query.
 
@@ -49,13 +56,12 @@ def nearest_neighbors(X, k, metric="euclidean", Y=None):
         dist, idx = nn.kneighbors(None if self_query else Q)
         return idx.astype(np.int64), dist.astype(np.float64) ** 2
 
-    X = np.ascontiguousarray(X, dtype=np.float64)
-    Q = np.ascontiguousarray(Q, dtype=np.float64)
+    X = _kernel_array(X)
+    Q = X if self_query else _kernel_array(Q)
     # Ranking in float32 halves the GEMM time; the kernel recomputes the winners in float64.
     X32 = X.astype(np.float32)
     Q32 = X32 if self_query else Q.astype(np.float32)
     sq_all = np.einsum("ij,ij->i", X32, X32)
-    sq_q = sq_all if self_query else np.einsum("ij,ij->i", Q32, Q32)
     n_q = Q.shape[0]
     idx = np.empty((n_q, k), dtype=np.int64)
     d2 = np.empty((n_q, k), dtype=np.float64)
@@ -64,8 +70,8 @@ def nearest_neighbors(X, k, metric="euclidean", Y=None):
         stop = min(start + _BLOCK, n_q)
         g = gram[: stop - start]
         np.matmul(Q32[start:stop], X32.T, out=g)
-        knn_select(g, sq_q[start:stop], sq_all, start, self_query, Q[start:stop], X,
-                   idx[start:stop], d2[start:stop])
+        knn_select(g, sq_all, start, self_query, Q[start:stop], X, idx[start:stop],
+                   d2[start:stop])
     return idx, d2
 
 

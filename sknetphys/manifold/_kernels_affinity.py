@@ -9,54 +9,65 @@ from numba import njit, prange
 
 
 @njit(cache=True, parallel=True)
-def knn_select(gram, sq_rows, sq_all, row_offset, exclude_self, X_rows, X_all, out_idx, out_d2):
+def knn_select(gram, sq_all, row_offset, exclude_self, X_rows, X_all, out_idx, out_d2):
     """The k smallest squared distances of each row of a chunk, sorted ascending.
 
-    ``gram`` is the chunk's inner products with all reference points (from BLAS, possibly
-    float32). Candidates are ranked by ``|x|^2 + |y|^2 - 2 x.y``, then the winners' distances
-    are recomputed exactly in float64 from ``X_rows``/``X_all`` so that rounding in the
-    ranking never reaches the affinities. ``row_offset`` is the chunk's first row index
-    in the reference set, used to drop each point itself when ``exclude_self``.
+    ``gram`` is the chunk's inner products with all reference points (from BLAS, float32).
+    Candidates are ranked by ``|y|^2 - 2 x.y`` (the query's own norm is the same for the
+    whole row), then the winners' distances are recomputed exactly in float64 from
+    ``X_rows``/``X_all`` so that rounding in the ranking never reaches the affinities.
+    ``row_offset`` is the chunk's first row in the reference set, used to drop each point
+    itself when ``exclude_self``.
     """
     m, n = gram.shape
     k = out_idx.shape[1]
     d = X_all.shape[1]
-    for r in prange(m):
-        hd = np.full(k, np.inf)
-        hi = np.full(k, -1, dtype=np.int64)
-        self_j = r + row_offset
-        # max-heap on hd: the root is the worst of the current k best
-        for j in range(n):
-            if exclude_self and j == self_j:
-                continue
-            v = sq_rows[r] + sq_all[j] - 2.0 * gram[r, j]
-            if v < hd[0]:
-                pos = 0
-                while True:
-                    left = 2 * pos + 1
-                    if left >= k:
-                        break
-                    big = left
-                    if left + 1 < k and hd[left + 1] > hd[left]:
-                        big = left + 1
-                    if hd[big] <= v:
-                        break
-                    hd[pos] = hd[big]
-                    hi[pos] = hi[big]
-                    pos = big
-                hd[pos] = v
-                hi[pos] = j
-        for t in range(k):
-            j = hi[t]
-            s = 0.0
-            for c in range(d):
-                diff = X_rows[r, c] - X_all[j, c]
-                s += diff * diff
-            hd[t] = s
-        order = np.argsort(hd, kind="mergesort")
-        for t in range(k):
-            out_idx[r, t] = hi[order[t]]
-            out_d2[r, t] = hd[order[t]]
+    n_chunks = min(m, 16)
+    for chunk in prange(n_chunks):
+        buf = np.empty(n, dtype=np.float32)
+        hd = np.empty(k, dtype=np.float32)
+        hi = np.empty(k, dtype=np.int64)
+        for r in range(chunk * m // n_chunks, (chunk + 1) * m // n_chunks):
+            # a branch-free pass the compiler vectorises, then a scan that rarely branches
+            for j in range(n):
+                buf[j] = sq_all[j] - np.float32(2.0) * gram[r, j]
+            if exclude_self:
+                buf[r + row_offset] = np.inf
+            hd[:] = np.inf
+            hi[:] = -1
+            thr = hd[0]
+            for j in range(n):
+                v = buf[j]
+                if v < thr:
+                    # replace the root of the max-heap (the worst of the k best), sift down
+                    pos = 0
+                    while True:
+                        left = 2 * pos + 1
+                        if left >= k:
+                            break
+                        big = left
+                        if left + 1 < k and hd[left + 1] > hd[left]:
+                            big = left + 1
+                        if hd[big] <= v:
+                            break
+                        hd[pos] = hd[big]
+                        hi[pos] = hi[big]
+                        pos = big
+                    hd[pos] = v
+                    hi[pos] = j
+                    thr = hd[0]
+            exact = np.empty(k)
+            for t in range(k):
+                j = hi[t]
+                s = 0.0
+                for c in range(d):
+                    diff = X_rows[r, c] - X_all[j, c]
+                    s += diff * diff
+                exact[t] = s
+            order = np.argsort(exact, kind="mergesort")
+            for t in range(k):
+                out_idx[r, t] = hi[order[t]]
+                out_d2[r, t] = exact[order[t]]
 
 
 @njit(cache=True, parallel=True)

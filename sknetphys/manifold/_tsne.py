@@ -1,9 +1,12 @@
 """t-distributed Stochastic Neighbour Embedding (van der Maaten & Hinton 2008)."""
 
 import time
+from contextlib import contextmanager
 from numbers import Integral, Real
 
+import numba
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import PCA
 from sklearn.utils import check_random_state
@@ -26,11 +29,28 @@ EXACT_MAX_SAMPLES = 5000
 # is faster (measured in benchmarks/RESULTS.md).
 _FFT_MIN_SAMPLES = 8000
 
+# Below this many points the kernels run on one thread: each iteration calls a handful of
+# parallel kernels, and on a busy machine every one of them waits for a descheduled worker
+# (measured: 150 points took 9-28 s on two threads and 0.4 s on one under a load of 5).
+_PARALLEL_MIN_SAMPLES = 5000
+
 _MOMENTUM = 0.8  # both phases, as openTSNE; with gains this converges in 750 iterations
 _MIN_GAIN = 0.01
 _MAX_STEP_NORM = 5.0
 _TRANSFORM_ITER = 100
 _TRANSFORM_LEARNING_RATE = 0.025
+
+
+@contextmanager
+def _thread_policy(n):
+    """Run numba kernels single-threaded for small problems, restoring the setting after."""
+    before = numba.get_num_threads()
+    if n < _PARALLEL_MIN_SAMPLES:
+        numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
 
 
 class TSNEEmbedding(TransformerMixin, BaseEstimator):
@@ -252,6 +272,12 @@ class TSNEEmbedding(TransformerMixin, BaseEstimator):
                 f"perplexity ({self.perplexity}) must be less than n_samples ({n})."
             )
         method = self._resolve_method(n)
+        with _thread_policy(n):
+            self._fit_embedding(X, method)
+        return self
+
+    def _fit_embedding(self, X, method):
+        n = X.shape[0]
         t0 = time.perf_counter()
 
         if method == "exact":
@@ -261,7 +287,8 @@ class TSNEEmbedding(TransformerMixin, BaseEstimator):
             P = joint_probabilities_knn(X, self.perplexity, self.metric)
             if method == "fft":
                 objective = FFTGradient(P, self.dof, self.n_interpolation_points,
-                                        self.min_num_intervals, self.ints_in_interval)
+                                        self.min_num_intervals, self.ints_in_interval,
+                                        workers=numba.get_num_threads())
             else:
                 objective = BarnesHutGradient(P, self.dof, self.angle)
         self._log(f"affinities ({method}, n={n}) in {time.perf_counter() - t0:.2f} s")
@@ -284,7 +311,6 @@ class TSNEEmbedding(TransformerMixin, BaseEstimator):
         self.learning_rate_ = lr_main
         self._X_fit = X
         self._method = method
-        return self
 
     def _learning_rate(self, n, exaggeration):
         if self.learning_rate == "auto":
@@ -368,15 +394,18 @@ class TSNEEmbedding(TransformerMixin, BaseEstimator):
                 out[i] = self.embedding_[n_fit - 1 - j]
         if not new:
             return out
-        Xn = np.ascontiguousarray(X[new])
+        with _thread_policy(len(new)):
+            out[new] = self._transform_new(np.ascontiguousarray(X[new]))
+        return out
+
+    def _transform_new(self, Xn):
+        n_fit = self._X_fit.shape[0]
         k = min(n_fit, max(1, int(3 * self.perplexity)))
         idx, d2 = nearest_neighbors(self._X_fit, k, self.metric, Y=Xn)
         perplexity = min(self.perplexity, k)  # entropy cannot exceed log(k)
         p, _ = conditional_probabilities(d2, perplexity * (1 - 1e-9))
-        import scipy.sparse as sp
-
         P = sp.csr_matrix((p.ravel(), idx.ravel(), np.arange(0, p.size + 1, k)),
-                          shape=(len(new), n_fit))
+                          shape=(len(Xn), n_fit))
         Yn = np.ascontiguousarray(np.einsum("ik,ikc->ic", p, self.embedding_[idx]))
         angle = 0.0 if self._method == "exact" else self.angle
         objective = TransformGradient(P, self.embedding_, self.dof, angle)
@@ -384,5 +413,4 @@ class TSNEEmbedding(TransformerMixin, BaseEstimator):
         gains = np.ones_like(Yn)
         self._optimize(Yn, objective, _TRANSFORM_ITER, 1.0, _TRANSFORM_LEARNING_RATE, update,
                        gains, 0)
-        out[new] = Yn
-        return out
+        return Yn
