@@ -178,7 +178,7 @@ def test_float64_and_early_stopping(digits):
 
 def test_mnist_lecture_simple_net_trains(mnist):
     """The lecture's first convolutional net (7 filters 5x5, average pooling 4x4) learns
-    MNIST: one epoch on all 60k images, test error below 5%."""
+    MNIST: one epoch on all 60k images, test error below 10% (PyTorch: about 8%)."""
     X, y, Xt, yt = mnist
     clf = ConvClassifier(
         [Conv2D(7, 5, padding="same"), AvgPool2D(4), Flatten()],
@@ -186,7 +186,7 @@ def test_mnist_lecture_simple_net_trains(mnist):
     )
     clf.partial_fit(X, y, classes=np.arange(10))
     error = 1 - clf.score(Xt, yt)
-    assert error < 0.05, error
+    assert error < 0.10, error
 
 
 def test_mnist_two_stage_net_reaches_one_percent(mnist):

@@ -22,6 +22,7 @@ from ._threads import n_tasks, n_threads, run_chunks, split_evenly
 # Bytes of one im2col chunk: small enough to stay in cache between im2col and the GEMM,
 # large enough that the GEMM is efficient (measured: ~1.5-3 MB is the plateau here).
 _CHUNK_BYTES = 2 << 20
+_KEEP_COLS_BELOW = 32  # kernel_w * in_channels: see _Conv2DLayer
 
 
 def _image_shape(input_shape, name):
@@ -119,6 +120,10 @@ class _Conv2DLayer(Layer):
         self.chunk = max(1, _CHUNK_BYTES // row_bytes)
         # A 1x1 kernel with stride 1 needs no im2col: cols is the input itself.
         self._pointwise = kernel == (1, 1) and strides == (1, 1)
+        # Keep the training cols for the backward pass when im2col copies short runs (few
+        # input channels: measured ~3x slower per value than reading cols back, e.g. the
+        # first layer on MNIST); recompute them from cache when the runs are long.
+        self._keep_cols = not self._pointwise and kw * c < _KEEP_COLS_BELOW
 
     def allocate(self, capacity):
         super().allocate(capacity)
@@ -133,11 +138,11 @@ class _Conv2DLayer(Layer):
         self._dw_part = np.empty((t, k, f), dtype=self.dtype)
         self._db_acc = np.empty((t, f), dtype=self.dtype)
         self._db_part = np.empty((t, f), dtype=self.dtype)
-        # Training keeps every chunk's cols for the backward pass (no second im2col). The
+        # Training may keep every chunk's cols for the backward pass (no second im2col). The
         # pages are touched only by training batches, so a large prediction capacity costs
         # address space, not memory.
-        self._cols_store = None if self._pointwise else np.empty(
-            (capacity * self.n_pix, k), dtype=self.dtype)
+        self._cols_store = np.empty(
+            (capacity * self.n_pix, k) if self._keep_cols else (0, k), dtype=self.dtype)
         self._stored = False
 
     def _im2col(self, x, i0, i1, t, store=False):
@@ -163,16 +168,17 @@ class _Conv2DLayer(Layer):
         y = self._y[:n]
         y2 = y.reshape(n * self.n_pix, f)
         P = self.n_pix
+        keep = bool(training) and self._keep_cols
 
         def part(t, starts):
             for i0 in starts:
                 i1 = min(n, i0 + self.chunk)
-                cols = self._im2col(x, i0, i1, t, store=training)
+                cols = self._im2col(x, i0, i1, t, store=keep)
                 np.matmul(cols, wm, out=y2[i0 * P : i1 * P])
                 bias_activation(y2[i0 * P : i1 * P], b, self.code)
 
         run_chunks(part, n, self.chunk)
-        self._stored = bool(training)
+        self._stored = keep
         self._x, self._yn = x, y
         return y
 
@@ -203,7 +209,7 @@ class _Conv2DLayer(Layer):
                 else:
                     activation_backward(yn2[rows], d, self.code, self._db_part[t])
                     np.add(db_acc[t], self._db_part[t], out=db_acc[t])
-                if self._stored and not self._pointwise:
+                if self._stored:
                     cols = self._cols_store[rows]  # kept by the training forward pass
                 else:
                     cols = self._im2col(x, i0, i1, t)
