@@ -261,7 +261,7 @@ class ConvClassifier(ClassifierNetworkMixin, _BaseConv):
     >>> from sknetphys.layers import Conv2D, Flatten, MaxPool2D
     >>> X, y = load_digits(return_X_y=True)
     >>> clf = ConvClassifier([Conv2D(8, 3, padding="same"), MaxPool2D(2), Flatten()],
-    ...                      max_iter=10, random_state=0).fit(X / 16, y)
+    ...                      batch_size=32, max_iter=10, random_state=0).fit(X / 16, y)
     >>> clf.input_shape_
     (8, 8, 1)
     >>> clf.score(X / 16, y) > 0.9
@@ -278,15 +278,18 @@ class ConvRegressor(RegressorNetworkMixin, _BaseConv):
         + """
     Examples
     --------
+    Where is the bright pixel? Regress its (row, column) from the image:
+
     >>> import numpy as np
     >>> from sknetphys import ConvRegressor
-    >>> from sknetphys.layers import AvgPool2D, Conv2D, Flatten
+    >>> from sknetphys.layers import Conv2D, Flatten
     >>> rng = np.random.default_rng(0)
-    >>> X = rng.random((300, 8, 8))
-    >>> y = X[:, :4, :].mean(axis=(1, 2)) - X[:, 4:, :].mean(axis=(1, 2))
-    >>> reg = ConvRegressor([Conv2D(4, 3, activation="tanh"), AvgPool2D(2), Flatten()],
-    ...                     max_iter=100, random_state=0).fit(X, y)
-    >>> reg.score(X, y) > 0.9
+    >>> pos = rng.integers(0, 8, size=(500, 2))
+    >>> images = np.zeros((500, 8, 8))
+    >>> images[np.arange(500), pos[:, 0], pos[:, 1]] = 1
+    >>> reg = ConvRegressor([Conv2D(8, 3, padding="same"), Flatten()], batch_size=32,
+    ...                     max_iter=30, random_state=0).fit(images, pos / 7)
+    >>> reg.score(images, pos / 7) > 0.95
     True
     """
     )
