@@ -53,21 +53,21 @@ def attractive_forces(Yq, Yr, indptr, indices, data, exaggeration, dof, compute_
 def gradient_step(Y, grad, update, gains, momentum, learning_rate, min_gain, max_step_norm):
     """One momentum step with per-coordinate gains (Jacobs 1988), in place.
 
-    A gain grows by 0.2 while the gradient keeps pointing against the last update and shrinks
-    by 0.8 when it flips. Each point's step is clipped to ``max_step_norm`` (<= 0: no clip),
-    which keeps a large learning rate from throwing single points far out of the map.
+    A gain grows by 0.2 while the gradient's sign differs from the last update's (the descent
+    keeps going the same way; a zero update counts as different, so gains grow from the
+    start) and decays as gain * 0.8 + min_gain when they agree, as in openTSNE. Each point's
+    step is clipped to ``max_step_norm`` (<= 0: no clip), which keeps a large learning rate
+    from throwing single points far out of the map.
     """
     n, d = Y.shape
     for i in prange(n):
         norm2 = 0.0
         for c in range(d):
             g = grad[i, c]
-            if update[i, c] * g < 0.0:
+            if np.sign(update[i, c]) != np.sign(g):
                 gains[i, c] += 0.2
             else:
-                gains[i, c] *= 0.8
-            if gains[i, c] < min_gain:
-                gains[i, c] = min_gain
+                gains[i, c] = gains[i, c] * 0.8 + min_gain
             update[i, c] = momentum * update[i, c] - learning_rate * gains[i, c] * g
             norm2 += update[i, c] * update[i, c]
         if max_step_norm > 0.0 and norm2 > max_step_norm * max_step_norm:

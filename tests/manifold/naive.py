@@ -92,9 +92,8 @@ def attraction(Yq, Yr, P, exaggeration=1.0, dof=1.0):
 
 def gradient_step(Y, grad, update, gains, momentum, lr, min_gain, max_step_norm):
     Y, update, gains = Y.copy(), update.copy(), gains.copy()
-    inc = update * grad < 0
-    gains = np.where(inc, gains + 0.2, gains * 0.8)
-    gains = np.maximum(gains, min_gain)
+    flipped = np.sign(update) != np.sign(grad)
+    gains = np.where(flipped, gains + 0.2, gains * 0.8 + min_gain)
     update = momentum * update - lr * gains * grad
     norm = np.linalg.norm(update, axis=1, keepdims=True)
     if max_step_norm > 0:

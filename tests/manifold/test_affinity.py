@@ -79,3 +79,22 @@ def test_joint_probabilities_match_naive(X):
     D = joint_probabilities_dense(X, 10.0)
     np.testing.assert_allclose(D, naive.joint_probabilities(X, 10.0), rtol=1e-3, atol=1e-12)
     assert np.all(np.diag(D) == 0)
+
+
+def test_trustworthiness_and_knn_accuracy_match_sklearn(X):
+    from sklearn.manifold import trustworthiness as sk_trust
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from sknetphys.manifold._metrics import knn_accuracy, trustworthiness
+
+    rng = np.random.default_rng(0)
+    maps = [X[:, :2] + rng.normal(0, 0.5, (100, 2)), rng.normal(size=(100, 2))]
+    ours = trustworthiness(X, maps, n_neighbors=5)
+    for Y, t in zip(maps, ours):
+        assert t == pytest.approx(sk_trust(X, Y, n_neighbors=5), abs=1e-6)
+    y = (X[:, 0] > 1).astype(int)
+    acc = knn_accuracy(maps[0], y, 5)
+    from sklearn.model_selection import LeaveOneOut, cross_val_score
+
+    ref = cross_val_score(KNeighborsClassifier(5), maps[0], y, cv=LeaveOneOut()).mean()
+    assert acc == pytest.approx(ref, abs=0.03)  # ties broken differently

@@ -129,11 +129,12 @@ def test_transform_places_mnist_points_among_their_class(mnist):
     X, y, Xt, yt = mnist
     from sklearn.decomposition import PCA
 
-    pca = PCA(30, random_state=0).fit(X[:3000])
-    Z, Zt = pca.transform(X[:3000]), pca.transform(Xt[:500])
-    est = TSNEEmbedding(random_state=0).fit(Z)
+    pca = PCA(30, random_state=0).fit(X[:2000])
+    Z, Zt = pca.transform(X[:2000]), pca.transform(Xt[:500])
+    # 500 iterations are plenty for a map that only has to hold classes apart
+    est = TSNEEmbedding(max_iter=500, random_state=0).fit(Z)
     Yt = est.transform(Zt)
-    knn = KNeighborsClassifier(10).fit(est.embedding_, y[:3000])
+    knn = KNeighborsClassifier(10).fit(est.embedding_, y[:2000])
     acc = knn.score(Yt, yt[:500])
-    # 10-NN in 30-d PCA space scores ~0.93 here; the map must keep new points in their class
+    # 10-NN in 30-d PCA space scores ~0.9 here; the map must keep new points in their class
     assert acc > 0.85, acc

@@ -1,0 +1,54 @@
+"""Map-quality metrics that scale to all of MNIST (no n x n matrix is ever held)."""
+
+import numpy as np
+from sklearn.neighbors import NearestNeighbors
+
+from ._kernels_metrics import count_closer
+
+_BLOCK = 256
+
+
+def embedding_neighbors(Y, k):
+    """Indices of each map point's k nearest other map points (a k-d tree: maps are 1-3-D)."""
+    return NearestNeighbors(n_neighbors=k).fit(Y).kneighbors(return_distance=False)
+
+
+def trustworthiness(X, embeddings, n_neighbors=10):
+    """Trustworthiness (Venna & Kaski 2001) of one or several maps of X, as scikit-learn's.
+
+    T = 1 - 2 / (n k (2n - 3k - 1)) sum_i sum_{j in N_k^map(i)} max(0, r(i, j) - k), with
+    r(i, j) the rank of j among i's neighbours in the input space. Ranks are counted block by
+    block of input rows, all maps at once, so memory stays O(block * n).
+
+    Returns a list with one value per map.
+    """
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    n, k = X.shape[0], n_neighbors
+    nbrs = [embedding_neighbors(Y, k) for Y in embeddings]
+    targets = np.ascontiguousarray(np.hstack(nbrs), dtype=np.int64)
+    sq = np.einsum("ij,ij->i", X, X)
+    penalty = np.zeros(len(embeddings))
+    counts = np.empty((min(_BLOCK, n), targets.shape[1]), dtype=np.int64)
+    gram = np.empty((min(_BLOCK, n), n), dtype=np.float32)
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        g = gram[: stop - start]
+        c = counts[: stop - start]
+        np.matmul(X[start:stop], X.T, out=g)
+        count_closer(g, sq, start, targets[start:stop], c)
+        ranks = c + 1  # rank 1 is the nearest neighbour
+        excess = np.maximum(ranks - k, 0).reshape(stop - start, len(embeddings), k)
+        penalty += excess.sum(axis=(0, 2))
+    return list(1.0 - penalty * 2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0)))
+
+
+def knn_accuracy(Y, labels, n_neighbors=10):
+    """Leave-one-out accuracy of a majority vote of each point's k nearest map neighbours."""
+    labels = np.asarray(labels)
+    nb = embedding_neighbors(Y, n_neighbors)
+    votes = labels[nb]
+    n_classes = labels.max() + 1
+    tally = np.zeros((len(labels), n_classes), dtype=np.int64)
+    for c in range(n_neighbors):
+        np.add.at(tally, (np.arange(len(labels)), votes[:, c]), 1)
+    return float(np.mean(tally.argmax(1) == labels))
