@@ -16,7 +16,7 @@ from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
-from . import MLPClassifier
+from . import AvgPool2D, Conv2D, ConvClassifier, Flatten, MaxPool2D, MLPClassifier
 
 
 def _timed(name, model, X_train, y_train, X_test, y_test):
@@ -54,6 +54,19 @@ def main(argv=None):
     ]
     for name, model in models:
         _timed(name, model, X_train, y_train, X_test, y_test)
+
+    print("\nConvolutional networks on the 8x8 images (Adam, batch 32):")
+    conv_common = dict(input_shape=(8, 8, 1), batch_size=32, max_iter=args.epochs,
+                       random_state=args.seed)
+    convs = [
+        ("ConvClassifier [Conv2D(8,3), AvgPool2D(2)]",
+         ConvClassifier([Conv2D(8, 3, padding="same"), AvgPool2D(2), Flatten()], **conv_common)),
+        ("ConvClassifier [Conv2D(16,3), MaxPool2D(2), ...]",
+         ConvClassifier([Conv2D(16, 3, padding="same"), MaxPool2D(2),
+                         Conv2D(32, 3, padding="same"), MaxPool2D(2), Flatten()], **conv_common)),
+    ]
+    for name, model in convs:
+        _timed(name, make_pipeline(MinMaxScaler(), model), X_train, y_train, X_test, y_test)
     return 0
 
 

@@ -32,6 +32,8 @@ class Network:
             self.layers.append(layer)
             shape = layer.output_shape
         self.output_shape = shape
+        if self.layers:
+            self.layers[0].receives_input = True
 
         weighted = [layer for layer in self.layers if layer.param_shapes]
         sizes_w = [int(np.prod(layer.param_shapes[0])) for layer in weighted]

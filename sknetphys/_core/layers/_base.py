@@ -95,6 +95,7 @@ class Layer:
     param_shapes = ()
     fan = (1, 1)
     code = IDENTITY
+    receives_input = False  # set by the network on its first layer (raw data comes in)
 
     def __init__(self, input_shape, output_shape, dtype):
         self.input_shape = tuple(input_shape)

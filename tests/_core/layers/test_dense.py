@@ -1,0 +1,47 @@
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from sknetphys._core.layers import Dense, Dropout, Flatten
+from sknetphys._core.network import Network
+
+
+def _net(dtype=np.float64):
+    net = Network([Dense(7, "tanh"), Dense(3, "identity")], (20,), dtype)
+    net.init_params(np.random.default_rng(0))
+    return net
+
+
+@pytest.mark.parametrize("density", [0.05, 0.25, 0.9])
+def test_input_layer_sparse_route_equals_dense(density):
+    """The first layer compresses mostly-zero batches; results and gradients are unchanged."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(11, 20)) * (rng.random((11, 20)) < density)
+    delta = rng.normal(size=(11, 3))
+    sparse_net, dense_net = _net(), _net()
+    dense_net.layers[0].SPARSE_MAX_DENSITY = -1.0  # force BLAS
+    outs, grads = [], []
+    for net in (sparse_net, dense_net):
+        outs.append(net.forward(x, training=True).copy())
+        net.backward(delta.copy())
+        grads.append(net.grads.copy())
+    assert sparse_net.layers[0]._sparse == (density < 0.3)
+    assert not dense_net.layers[0]._sparse
+    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-12)
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-14)
+
+
+def test_only_the_first_layer_receives_input():
+    net = Network([Dense(4), Dense(3), Dense(2, "identity")], (5,), np.float32)
+    assert [layer.receives_input for layer in net.layers] == [True, False, False]
+
+
+def test_specs_are_cloneable_parameter_objects():
+    for spec in (Dense(12, activation="elu"), Dropout(0.3), Flatten()):
+        copy = clone(spec)
+        assert copy == spec and copy is not spec
+    assert Dense(3).set_params(units=5).units == 5
+    with pytest.raises(ValueError, match="positive int"):
+        Network([Dense(0)], (3,), np.float32)
+    with pytest.raises(ValueError, match=r"Dropout rate must be in \[0, 1\)"):
+        Network([Dropout(1.0)], (3,), np.float32)
