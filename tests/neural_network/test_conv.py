@@ -20,7 +20,7 @@ from sknetphys._core.layers import (
     UpSampling2D,
 )
 from sknetphys._core.optimizers import SGD, Adam
-from sknetphys.neural_network._conv import ConvClassifier, ConvRegressor
+from sknetphys import ConvClassifier, ConvRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -208,4 +208,5 @@ def test_mnist_two_stage_net_reaches_one_percent(mnist):
         errors.append(1 - clf.score(Xt, yt))
         if errors[-1] <= 0.010:
             break
+    print("test error after each epoch:", [f"{100 * e:.2f}%" for e in errors])
     assert errors[-1] <= 0.010, errors

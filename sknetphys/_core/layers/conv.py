@@ -423,7 +423,7 @@ class RandomShiftRotate(LayerSpec):
 
     Examples
     --------
-    >>> from sknetphys._core.layers import RandomShiftRotate
+    >>> from sknetphys.layers import RandomShiftRotate
     >>> RandomShiftRotate(shift=3, rotation=0)
     RandomShiftRotate(rotation=0, shift=3)
     """
