@@ -8,7 +8,7 @@ the same machine load. Reported per method and size:
   on disk after the first ever run, is not counted; it is printed separately);
 * KL divergence as the method reports it, and "KL (common)": the exact KL of every map under
   one common P (sknetphys' affinities: exact 90-NN), with Z from a fine FFT grid (5 nodes per
-  box, 200 boxes; within 1e-4 of the exact O(n^2) sum, see tests/manifold/test_kernels.py);
+  box, >= 100 boxes; within 1e-4 of the exact O(n^2) sum, see tests/manifold/test_kernels.py);
 * trustworthiness at 10 neighbours (exact, blocked; equals sklearn.manifold.trustworthiness);
 * 10-NN label accuracy in the map (leave one out);
 * peak resident memory during the fit, above what the process held before it.
@@ -97,8 +97,7 @@ def common_kl(X, maps):
     out = []
     for Y in maps:
         grad = np.empty_like(Y)
-        ob = FFTGradient(P, n_interpolation_points=5, min_num_intervals=200,
-                         ints_in_interval=0.5)
+        ob = FFTGradient(P, n_interpolation_points=5, min_num_intervals=100)
         out.append(float(ob(np.ascontiguousarray(Y, dtype=np.float64), 1.0, grad, True)))
     return out
 

@@ -126,11 +126,11 @@ class FFTGradient(_SparseGradient):
     The grid has about ``max(min_num_intervals, extent / ints_in_interval)`` boxes per axis,
     with ``n_interpolation_points`` nodes per box and axis; more of either is more accurate.
 
-    Three savings over the textbook scheme, none changing what is computed:
+    The grid spans the map's square bounding box exactly (snapping the box width to fixed
+    values so that the kernel's spectrum could be reused between iterations was tried: it
+    left the final KL ~1% higher on MNIST, so the spectrum is cached only when the grid
+    repeats). Two savings over the textbook scheme, neither changing what is computed:
 
-    * the box width is snapped down to a geometric ladder (8 steps per octave) or to
-      ``ints_in_interval``, so between iterations the grid usually repeats and the kernel's
-      spectrum is reused;
     * Z = sum_i sum_j w_ij needs no inverse FFT: it is the inner product of the charge grid
       with its convolution, i.e. sum_k K1hat_k |Qhat_k|^2 / M^2 (Parseval);
     * the FFTs are single precision (their rounding, ~1e-7, is far below the interpolation
@@ -149,19 +149,14 @@ class FFTGradient(_SparseGradient):
         self._base = np.empty((n, 2), dtype=np.int64)
         self._w = np.empty((n, 2, self.p))
         self._key = None
+        self._dtype = np.float32
 
     def _grid(self, Y):
         lo = float(Y.min())
         extent = max(float(Y.max()) - lo, 1e-12)
-        width = extent / self.min_num_intervals
-        if width >= self.ints_in_interval:
-            width = self.ints_in_interval
-        else:
-            width = 2.0 ** (np.floor(8.0 * np.log2(width)) / 8.0)
+        n_boxes = max(self.min_num_intervals, int(extent / self.ints_in_interval))
         # a hair of margin so the largest coordinate falls inside the last box
-        n_boxes = int(np.ceil(extent * (1.0 + 1e-9) / width))
-        lo -= 0.5 * (n_boxes * width - extent)
-        return lo, width, n_boxes
+        return lo, extent * (1.0 + 1e-9) / n_boxes, n_boxes
 
     def _kernel_spectra(self, width, n_boxes):
         key = (width, n_boxes)
@@ -178,7 +173,7 @@ class FFTGradient(_SparseGradient):
             if size % 2 == 0:
                 weights[-1] = 1.0
             self._z_spec = (spec[0].real * weights) / float(size) ** 2
-            self._k_spec = spec[1].astype(np.complex64)
+            self._k_spec = spec[1].astype(np.complex64 if self._dtype == np.float32 else np.complex128)
             self._size = size
             self._key = key
         return self._size
@@ -193,7 +188,7 @@ class FFTGradient(_SparseGradient):
         charges = np.zeros((3, n_nodes, n_nodes))
         spread_charges(Y, self._base, self._w, charges)
         fft, wk = scipy.fft, self.workers
-        spec = fft.rfft(charges.astype(np.float32), n=size, axis=2, workers=wk)
+        spec = fft.rfft(charges.astype(self._dtype), n=size, axis=2, workers=wk)
         spec = fft.fft(spec, n=size, axis=1, workers=wk)
         z = float(np.sum(self._z_spec * (spec[0].real ** 2 + spec[0].imag ** 2)))
         spec *= self._k_spec
