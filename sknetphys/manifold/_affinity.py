@@ -9,9 +9,13 @@ numba heap selection -- beats scikit-learn's trees (50 dimensions defeat them) a
 Other metrics go through scikit-learn's ``NearestNeighbors``.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
 import numpy as np
 import scipy.sparse as sp
 from sklearn.neighbors import NearestNeighbors
+from threadpoolctl import threadpool_limits
 
 from ._kernels_affinity import knn_select, perplexity_search
 
@@ -65,13 +69,24 @@ def nearest_neighbors(X, k, metric="euclidean", Y=None):
     n_q = Q.shape[0]
     idx = np.empty((n_q, k), dtype=np.int64)
     d2 = np.empty((n_q, k), dtype=np.float64)
-    gram = np.empty((min(_BLOCK, n_q), X.shape[0]), dtype=np.float32)
-    for start in range(0, n_q, _BLOCK):
-        stop = min(start + _BLOCK, n_q)
-        g = gram[: stop - start]
-        np.matmul(Q32[start:stop], X32.T, out=g)
-        knn_select(g, sq_all, start, self_query, Q[start:stop], X, idx[start:stop],
-                   d2[start:stop])
+    n_workers = max(1, min(numba.get_num_threads(), -(-n_q // _BLOCK)))
+
+    def work(worker):
+        # each thread: its own buffer, single-threaded GEMM, then the GIL-free selection
+        gram = np.empty((min(_BLOCK, n_q), X.shape[0]), dtype=np.float32)
+        for start in range(worker * _BLOCK, n_q, n_workers * _BLOCK):
+            stop = min(start + _BLOCK, n_q)
+            g = gram[: stop - start]
+            np.matmul(Q32[start:stop], X32.T, out=g)
+            knn_select(g, sq_all, start, self_query, Q[start:stop], X, idx[start:stop],
+                       d2[start:stop])
+
+    with threadpool_limits(1, user_api="blas"):
+        if n_workers == 1:
+            work(0)
+        else:
+            with ThreadPoolExecutor(n_workers) as pool:
+                list(pool.map(work, range(n_workers)))
     return idx, d2
 
 

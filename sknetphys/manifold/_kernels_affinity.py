@@ -8,7 +8,7 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def knn_select(gram, sq_all, row_offset, exclude_self, X_rows, X_all, out_idx, out_d2):
     """The k smallest squared distances of each row of a chunk, sorted ascending.
 
@@ -18,56 +18,58 @@ def knn_select(gram, sq_all, row_offset, exclude_self, X_rows, X_all, out_idx, o
     ``X_rows``/``X_all`` so that rounding in the ranking never reaches the affinities.
     ``row_offset`` is the chunk's first row in the reference set, used to drop each point
     itself when ``exclude_self``.
+
+    Serial and GIL-free: the caller runs one block per thread, each thread doing its own
+    single-threaded GEMM and then this selection, so BLAS and numba threads never alternate
+    (spinning BLAS workers slowed a parallel selection down ~2x).
     """
     m, n = gram.shape
     k = out_idx.shape[1]
     d = X_all.shape[1]
-    n_chunks = min(m, 16)
-    for chunk in prange(n_chunks):
-        buf = np.empty(n, dtype=np.float32)
-        hd = np.empty(k, dtype=np.float32)
-        hi = np.empty(k, dtype=np.int64)
-        for r in range(chunk * m // n_chunks, (chunk + 1) * m // n_chunks):
-            # a branch-free pass the compiler vectorises, then a scan that rarely branches
-            for j in range(n):
-                buf[j] = sq_all[j] - np.float32(2.0) * gram[r, j]
-            if exclude_self:
-                buf[r + row_offset] = np.inf
-            hd[:] = np.inf
-            hi[:] = -1
-            thr = hd[0]
-            for j in range(n):
-                v = buf[j]
-                if v < thr:
-                    # replace the root of the max-heap (the worst of the k best), sift down
-                    pos = 0
-                    while True:
-                        left = 2 * pos + 1
-                        if left >= k:
-                            break
-                        big = left
-                        if left + 1 < k and hd[left + 1] > hd[left]:
-                            big = left + 1
-                        if hd[big] <= v:
-                            break
-                        hd[pos] = hd[big]
-                        hi[pos] = hi[big]
-                        pos = big
-                    hd[pos] = v
-                    hi[pos] = j
-                    thr = hd[0]
-            exact = np.empty(k)
-            for t in range(k):
-                j = hi[t]
-                s = 0.0
-                for c in range(d):
-                    diff = X_rows[r, c] - X_all[j, c]
-                    s += diff * diff
-                exact[t] = s
-            order = np.argsort(exact, kind="mergesort")
-            for t in range(k):
-                out_idx[r, t] = hi[order[t]]
-                out_d2[r, t] = exact[order[t]]
+    buf = np.empty(n, dtype=np.float32)
+    hd = np.empty(k, dtype=np.float32)
+    hi = np.empty(k, dtype=np.int64)
+    for r in range(m):
+        # a branch-free pass the compiler vectorises, then a scan that rarely branches
+        for j in range(n):
+            buf[j] = sq_all[j] - np.float32(2.0) * gram[r, j]
+        if exclude_self:
+            buf[r + row_offset] = np.inf
+        hd[:] = np.inf
+        hi[:] = -1
+        thr = hd[0]
+        for j in range(n):
+            v = buf[j]
+            if v < thr:
+                # replace the root of the max-heap (the worst of the k best), sift down
+                pos = 0
+                while True:
+                    left = 2 * pos + 1
+                    if left >= k:
+                        break
+                    big = left
+                    if left + 1 < k and hd[left + 1] > hd[left]:
+                        big = left + 1
+                    if hd[big] <= v:
+                        break
+                    hd[pos] = hd[big]
+                    hi[pos] = hi[big]
+                    pos = big
+                hd[pos] = v
+                hi[pos] = j
+                thr = hd[0]
+        exact = np.empty(k)
+        for t in range(k):
+            j = hi[t]
+            s = 0.0
+            for c in range(d):
+                diff = X_rows[r, c] - X_all[j, c]
+                s += diff * diff
+            exact[t] = s
+        order = np.argsort(exact, kind="mergesort")
+        for t in range(k):
+            out_idx[r, t] = hi[order[t]]
+            out_d2[r, t] = exact[order[t]]
 
 
 @njit(cache=True, parallel=True)
