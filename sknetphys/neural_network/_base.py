@@ -5,7 +5,8 @@ exposes what it recorded as sklearn-style fitted attributes. Subclasses say what
 specific to them:
 
 - the hidden stack: ``_hidden_specs()`` (a list of layer specs);
-- how rows of X become network inputs: ``_input_shape(n_features)`` and ``_reshape_X(X)``;
+- how rows of X become network inputs: ``_reshape_X(X)`` (the network is built on the
+  shape of one reshaped sample);
 - the task, through ``ClassifierNetworkMixin`` or ``RegressorNetworkMixin``: target
   encoding, the output loss, decoding predictions and the validation score.
 """
@@ -62,9 +63,6 @@ class BaseNetwork(BaseEstimator):
     # --- hooks for subclasses -------------------------------------------------------------
     def _hidden_specs(self):
         raise NotImplementedError
-
-    def _input_shape(self, n_features):
-        return (n_features,)
 
     def _reshape_X(self, X):
         return X
