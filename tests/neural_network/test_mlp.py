@@ -244,3 +244,29 @@ def test_mnist_784_800_10_reaches_2_percent(mnist):
         errors.append(1 - clf.score(Xt, yt))
     assert clf.n_iter_ == 5
     assert min(errors) <= 0.020, errors
+
+
+class _CtrlCAdam(Adam):
+    """Adam that simulates the user pressing Ctrl-C at optimizer step ``at``."""
+
+    def __init__(self, learning_rate=0.001, at=20):
+        super().__init__(learning_rate=learning_rate)
+        self.at = at
+
+    def step(self, params, grads, state, l2=0.0, n_decay=0):
+        if state["t"] + 1 == self.at:
+            raise KeyboardInterrupt
+        super().step(params, grads, state, l2, n_decay)
+
+
+def test_ctrl_c_during_fit_keeps_best_weights_and_a_usable_model(digits):
+    X, y = digits
+    # 1797 samples in batches of 200: 9 steps an epoch, Ctrl-C in the middle of epoch 3
+    clf = MLPClassifier((16,), optimizer=_CtrlCAdam(learning_rate=0.01, at=23), max_iter=50,
+                        random_state=0, early_stopping=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # an interrupt is not max_iter
+        clf.fit(X, y)
+    assert clf.n_iter_ == 2 and len(clf.validation_scores_) == 2
+    np.testing.assert_array_equal(clf._net.params, clf._history.best_params)
+    assert clf.predict(X).shape == (len(X),) and clf.score(X, y) > 0.5
