@@ -13,6 +13,7 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from sknetphys import DivergenceError, MLPClassifier, MLPRegressor
 from sknetphys.optimizers import SGD, Adam
+from tests._core.test_training import _InterruptAt  # Adam that simulates Ctrl-C at a step
 
 
 @pytest.fixture(scope="module")
@@ -246,23 +247,10 @@ def test_mnist_784_800_10_reaches_2_percent(mnist):
     assert min(errors) <= 0.020, errors
 
 
-class _CtrlCAdam(Adam):
-    """Adam that simulates the user pressing Ctrl-C at optimizer step ``at``."""
-
-    def __init__(self, learning_rate=0.001, at=20):
-        super().__init__(learning_rate=learning_rate)
-        self.at = at
-
-    def step(self, params, grads, state, l2=0.0, n_decay=0):
-        if state["t"] + 1 == self.at:
-            raise KeyboardInterrupt
-        super().step(params, grads, state, l2, n_decay)
-
-
 def test_ctrl_c_during_fit_keeps_best_weights_and_a_usable_model(digits):
     X, y = digits
     # 1797 samples in batches of 200: 9 steps an epoch, Ctrl-C in the middle of epoch 3
-    clf = MLPClassifier((16,), optimizer=_CtrlCAdam(learning_rate=0.01, at=23), max_iter=50,
+    clf = MLPClassifier((16,), optimizer=_InterruptAt(learning_rate=0.01, at=23), max_iter=50,
                         random_state=0, early_stopping=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)  # an interrupt is not max_iter
