@@ -13,7 +13,7 @@ IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, SOFTPLUS, ELU = range(7)
 LEAKY_SLOPE = 0.01
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _f(code, z):
     if code == SIGMOID:
         if z >= 0:
@@ -33,7 +33,7 @@ def _f(code, z):
     return z
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _df(code, y):
     if code == SIGMOID:
         return y * (1.0 - y)
@@ -50,7 +50,7 @@ def _df(code, y):
     return 1.0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def bias_activation(z, b, code):
     """In place: ``z[i, j] = f(z[i, j] + b[j])``."""
     n, m = z.shape
@@ -65,7 +65,7 @@ def bias_activation(z, b, code):
             z[i, j] = _f(code, z[i, j] + b[j])
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def activation(z, code):
     """In place: ``z = f(z)``."""
     n, m = z.shape
@@ -74,7 +74,7 @@ def activation(z, code):
             z[i, j] = _f(code, z[i, j])
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def activation_backward(y, delta, code, db):
     """In place ``delta *= f'(y)``; writes ``db[j] = sum_i delta[i, j]``."""
     n, m = y.shape
