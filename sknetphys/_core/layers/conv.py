@@ -17,7 +17,7 @@ from ..kernels.pool import (
     upsample_forward,
 )
 from ._base import Layer, LayerSpec, activation_code, as_tuple
-from ._threads import n_tasks, n_threads, run_chunks, split_evenly
+from .._threads import n_tasks, n_threads, run_chunks, split_evenly
 
 # Bytes of one im2col chunk: small enough to stay in cache between im2col and the GEMM,
 # large enough that the GEMM is efficient (measured: ~1.5-3 MB is the plateau here).
