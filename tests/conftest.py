@@ -1,4 +1,4 @@
-"""Shared fixtures of the estimator tests."""
+"""Fixtures shared by all tests."""
 
 import os
 
