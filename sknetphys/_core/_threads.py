@@ -7,7 +7,11 @@ own chunks, with BLAS limited to one thread for the duration, so the cores never
 threads than they can run: no numba thread pool, no BLAS threads spinning between calls.
 A single chunk runs inline and leaves BLAS its own threads (one GEMM over a small batch).
 
-``SKNETPHYS_NUM_THREADS`` overrides the thread count (default: the usable cores).
+``SKNETPHYS_NUM_THREADS`` sets the thread count. The default is 1: the layers then run
+their chunks inline and BLAS keeps its own threads. On the 2-vCPU machine this project is
+measured on (two hyperthreads of one core), two Python threads made the two-stage MNIST net's
+training step 1.5x slower than one (70 vs 45 ms, benchmarks/RESULTS.md); on a machine with
+real cores, try ``SKNETPHYS_NUM_THREADS`` = the number of cores.
 """
 
 import os
@@ -24,13 +28,7 @@ def n_threads():
     global _N_THREADS
     if _N_THREADS is None:
         env = os.environ.get("SKNETPHYS_NUM_THREADS")
-        if env:
-            _N_THREADS = max(1, int(env))
-        else:
-            try:
-                _N_THREADS = len(os.sched_getaffinity(0))
-            except AttributeError:  # not on Linux
-                _N_THREADS = os.cpu_count() or 1
+        _N_THREADS = max(1, int(env)) if env else 1
         if _N_THREADS > 1 and _blas_controller() is None:
             _N_THREADS = 1  # without threadpoolctl we cannot keep BLAS from oversubscribing
     return _N_THREADS
