@@ -29,7 +29,8 @@ for _i, _a in enumerate(sys.argv):  # thread counts must be set before numpy/tor
     if _a == "--threads" and _i + 1 < len(sys.argv):
         THREADS = sys.argv[_i + 1]
 os.environ.setdefault("OPENBLAS_NUM_THREADS", THREADS)
-os.environ.setdefault("SKNETPHYS_NUM_THREADS", THREADS)
+# sknetphys' image layers keep their own default (one Python thread, BLAS with THREADS
+# threads); set SKNETPHYS_NUM_THREADS to try its chunk threads.
 os.environ.setdefault("OMP_NUM_THREADS", THREADS)
 
 import numpy as np  # noqa: E402
