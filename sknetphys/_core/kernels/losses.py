@@ -24,20 +24,27 @@ def squared_loss(z, t, inv_n, delta):
     return 0.5 * total * inv_n
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _exp_shifted(zi, out):
+    """``out = exp(zi - max(zi))`` (``out`` may be ``zi``); returns ``(max(zi), sum(out))``."""
+    zmax = zi[0]
+    for j in range(1, zi.shape[0]):
+        zmax = max(zmax, zi[j])
+    s = 0.0
+    for j in range(zi.shape[0]):
+        e = math.exp(zi[j] - zmax)
+        out[j] = e
+        s += e
+    return zmax, s
+
+
 @njit(cache=True, error_model="numpy")
 def softmax_xent_loss(z, t, inv_n, delta):
     """Softmax output, categorical cross-entropy C = -1/n sum t log softmax(z)."""
     n, m = z.shape
     total = 0.0
     for i in range(n):
-        zmax = z[i, 0]
-        for j in range(1, m):
-            zmax = max(zmax, z[i, j])
-        s = 0.0
-        for j in range(m):
-            e = math.exp(z[i, j] - zmax)
-            delta[i, j] = e
-            s += e
+        zmax, s = _exp_shifted(z[i], delta[i])
         log_s = math.log(s)
         inv_s = 1.0 / s
         for j in range(m):
@@ -71,13 +78,6 @@ def softmax(z):
     """In place, row-wise."""
     n, m = z.shape
     for i in range(n):
-        zmax = z[i, 0]
-        for j in range(1, m):
-            zmax = max(zmax, z[i, j])
-        s = 0.0
-        for j in range(m):
-            e = math.exp(z[i, j] - zmax)
-            z[i, j] = e
-            s += e
+        _, s = _exp_shifted(z[i], z[i])
         for j in range(m):
             z[i, j] /= s
