@@ -10,6 +10,8 @@ import time
 
 import numpy as np
 
+from .losses import loss_value
+
 
 class DivergenceError(FloatingPointError):
     """The training loss became NaN or infinite; the best weights so far were kept."""
@@ -18,8 +20,7 @@ class DivergenceError(FloatingPointError):
 class History:
     """What the loop records; the estimator exposes it as its fitted attributes."""
 
-    def __init__(self, early_stopping):
-        self.early_stopping = early_stopping
+    def __init__(self):
         self.loss_curve = []
         self.validation_scores = []
         self.validation_loss_curve = []
@@ -154,7 +155,7 @@ def _end_of_epoch(net, loss, history, epoch_loss, validation, tol, n_iter_no_cha
     else:
         X_val, T_val, score = validation
         raw = predict_raw(net, X_val)
-        history.validation_loss_curve.append(loss(raw, T_val, np.empty_like(raw)))
+        history.validation_loss_curve.append(loss_value(loss, raw, T_val))
         val_score = score(raw)
         history.validation_scores.append(val_score)
         improved = val_score > history.best_validation_score + tol

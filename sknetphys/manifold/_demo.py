@@ -63,7 +63,7 @@ def tsne_demo(X=None, y=None, out_png=None, random_state=0):
         except ImportError:
             return result
         fig, ax = plt.subplots(figsize=(6, 6))
-        sc = ax.scatter(Y[:, 0], Y[:, 1], c=y, cmap="tab10", s=3)
+        ax.scatter(Y[:, 0], Y[:, 1], c=y, cmap="tab10", s=3)
         if y is not None:
             for label in np.unique(y):
                 cx, cy = np.median(Y[y == label], axis=0)
@@ -72,7 +72,6 @@ def tsne_demo(X=None, y=None, out_png=None, random_state=0):
                      f"10-NN accuracy {result['knn_accuracy']:.3f}")
         ax.set_xticks([])
         ax.set_yticks([])
-        del sc
         fig.tight_layout()
         fig.savefig(out_png, dpi=100)
         plt.close(fig)

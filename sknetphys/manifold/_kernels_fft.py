@@ -7,7 +7,6 @@ FFT calls are scipy's, outside numba), and the potentials interpolated back with
 weights.
 """
 
-import numpy as np
 from numba import njit, prange
 
 

@@ -151,7 +151,7 @@ class BaseNetwork(BaseEstimator):
         self._net.init_params(np.random.default_rng(self._rng_source.randint(np.iinfo(np.int32).max)))
         self._optimizer = get_optimizer(self.optimizer)
         self._opt_state = self._optimizer.init_state(self._net.n_params, dtype)
-        self._history = History(self.early_stopping)
+        self._history = History()
 
     def _validation_split(self, X, T, y, rng):
         stratify = y if self._is_classifier and y.ndim == 1 else None

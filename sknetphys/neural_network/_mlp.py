@@ -4,7 +4,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from .._core.layers import ACTIVATIONS, Dense, Dropout
+from .._core.layers import Dense, Dropout
 from ._base import BaseNetwork, ClassifierNetworkMixin, RegressorNetworkMixin
 
 
@@ -45,9 +45,6 @@ class _BaseMLP(BaseNetwork):
             raise ValueError(f"hidden_layer_sizes must be positive ints, got {sizes!r}.")
         activations = _per_layer(self.activation, len(sizes), "activation")
         rates = _per_layer(self.dropout, len(sizes), "dropout")
-        for act in activations:
-            if act not in ACTIVATIONS:
-                raise ValueError(f"Unknown activation {act!r}; choose one of {sorted(ACTIVATIONS)}.")
         specs = []
         for size, act, rate in zip(sizes, activations, rates):
             specs.append(Dense(int(size), activation=act))

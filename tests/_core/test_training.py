@@ -27,7 +27,7 @@ def _run(net, X, T, rng, opt, history, **kw):
 
 def test_loss_decreases_and_history_counts():
     net, X, T, rng = _problem()
-    history = History(False)
+    history = History()
     outcome = _run(net, X, T, rng, Adam(learning_rate=0.01), history, max_iter=30)
     assert outcome == "max_iter"
     assert history.n_iter == 30 and history.t == 30 * 64
@@ -36,7 +36,7 @@ def test_loss_decreases_and_history_counts():
 
 def test_divergence_raises_and_keeps_finite_best_weights():
     net, X, T, rng = _problem(activation="relu")
-    history = History(False)  # a linear-ish net and SGD at this rate blow up
+    history = History()  # a linear-ish net and SGD at this rate blow up
     with pytest.raises(DivergenceError, match=r"learning_rate=10\.0"):
         _run(net, X, T, rng, SGD(learning_rate=10.0), history, max_iter=50)
     assert np.all(np.isfinite(net.params))
@@ -57,7 +57,7 @@ class _InterruptAt(Adam):
 
 def test_ctrl_c_keeps_best_weights_so_far():
     net, X, T, rng = _problem()
-    history = History(False)
+    history = History()
     # 4 batches per epoch: the interrupt comes in the middle of epoch 3.
     outcome = _run(net, X, T, rng, _InterruptAt(at=10), history, max_iter=100)
     assert outcome == "interrupted"
@@ -69,7 +69,7 @@ def test_ctrl_c_keeps_best_weights_so_far():
 def test_ctrl_c_in_first_epoch_keeps_current_weights():
     net, X, T, rng = _problem()
     start = net.params.copy()
-    outcome = _run(net, X, T, rng, _InterruptAt(at=3), History(False))
+    outcome = _run(net, X, T, rng, _InterruptAt(at=3), History())
     assert outcome == "interrupted"
     assert not np.array_equal(net.params, start) and np.all(np.isfinite(net.params))
 
@@ -77,7 +77,7 @@ def test_ctrl_c_in_first_epoch_keeps_current_weights():
 def test_early_stopping_restores_best_validation_weights():
     net, X, T, rng = _problem()
     X_val, T_val = X[:16] + 0.5, -T[:16]  # a validation set the model gets worse on
-    history = History(True)
+    history = History()
     best_seen = {}
 
     def score(raw):

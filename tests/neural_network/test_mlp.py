@@ -9,7 +9,7 @@ from sklearn.datasets import load_digits, make_multilabel_classification, make_r
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import MinMaxScaler, StandardScaler
+from sklearn.preprocessing import MinMaxScaler
 
 from sknetphys import DivergenceError, MLPClassifier, MLPRegressor
 from sknetphys.optimizers import SGD, Adam
