@@ -5,9 +5,9 @@ Shapes exclude the batch axis: a layer's ``input_shape`` is ``(height, width, ch
 
 import numpy as np
 
-from ..kernels.activations import activation_backward, bias_activation
+from ..kernels.activations import activation_grad, bias_activation
 from ..kernels.augment import shift_rotate
-from ..kernels.conv import col2im, im2col
+from ..kernels.conv import col2im, col2im_t, im2col, im2col_t, pad_shape
 from ..kernels.pool import (
     avgpool_backward,
     avgpool_forward,
@@ -22,7 +22,7 @@ from .._threads import n_tasks, n_threads, run_chunks, split_evenly
 # Bytes of one im2col chunk: small enough to stay in cache between im2col and the GEMM,
 # large enough that the GEMM is efficient (measured: ~1.5-3 MB is the plateau here).
 _CHUNK_BYTES = 2 << 20
-_KEEP_COLS_BELOW = 32  # kernel_w * in_channels: see _Conv2DLayer
+_TRANSPOSE_BELOW = 32  # kernel_w * in_channels: see _Conv2DLayer
 
 
 def _image_shape(input_shape, name):
@@ -116,14 +116,16 @@ class _Conv2DLayer(Layer):
         self.code = code
         self.n_cols = kh * kw * c
         self.n_pix = out_hw[0] * out_hw[1]
+        self._geometry = kernel + strides + pads + out_hw  # kh, kw, sh, sw, pt, pl, oh, ow
+        self._pad_shape = pad_shape(h, w, c, *self._geometry)
         row_bytes = self.n_pix * self.n_cols * self.dtype.itemsize
         self.chunk = max(1, _CHUNK_BYTES // row_bytes)
         # A 1x1 kernel with stride 1 needs no im2col: cols is the input itself.
         self._pointwise = kernel == (1, 1) and strides == (1, 1)
-        # Keep the training cols for the backward pass when im2col copies short runs (few
-        # input channels: measured ~3x slower per value than reading cols back, e.g. the
-        # first layer on MNIST); recompute them from cache when the runs are long.
-        self._keep_cols = not self._pointwise and kw * c < _KEEP_COLS_BELOW
+        # Few input channels (an input image): the transposed layout for the whole batch,
+        # kept from the forward pass for dW (see kernels/conv.py). Otherwise chunks of
+        # row-layout cols that stay in cache, recomputed for the backward pass.
+        self.transposed = not self._pointwise and kw * c < _TRANSPOSE_BELOW
 
     def allocate(self, capacity):
         super().allocate(capacity)
@@ -131,32 +133,26 @@ class _Conv2DLayer(Layer):
         t = n_threads()
         self._y = self._buffer(self.output_shape)
         self._dx = self._buffer(self.input_shape)
-        rows = min(self.chunk, capacity) * self.n_pix
-        # one set of scratch buffers per thread
-        self._cols = np.empty((t, rows, k), dtype=self.dtype)
-        self._dw_acc = np.empty((t, k, f), dtype=self.dtype)
+        self._ones = np.ones(capacity * self.n_pix, dtype=self.dtype)  # bias grad = ones @ dy
+        self._xp = np.empty((t,) + self._pad_shape, dtype=self.dtype)
+        if self.transposed:
+            # Pages are touched only up to the largest batch, so a large prediction capacity
+            # costs address space more than memory.
+            self._cols_t = np.empty((k, capacity * self.n_pix), dtype=self.dtype)
+            self._cols = np.empty((t, 0, k), dtype=self.dtype)
+        else:
+            rows = min(self.chunk, capacity) * self.n_pix
+            self._cols = np.empty((t, rows, k), dtype=self.dtype)  # one per thread
         self._dw_part = np.empty((t, k, f), dtype=self.dtype)
-        self._db_acc = np.empty((t, f), dtype=self.dtype)
-        self._db_part = np.empty((t, f), dtype=self.dtype)
-        # Training may keep every chunk's cols for the backward pass (no second im2col). The
-        # pages are touched only by training batches, so a large prediction capacity costs
-        # address space, not memory.
-        self._cols_store = np.empty(
-            (capacity * self.n_pix, k) if self._keep_cols else (0, k), dtype=self.dtype)
-        self._stored = False
+        self._dw_acc = np.empty((t, k, f), dtype=self.dtype)
 
-    def _im2col(self, x, i0, i1, t, store=False):
-        """The cols of images ``i0:i1``: a view of ``x`` (1x1 kernels), of the training store,
-        or of thread t's chunk buffer."""
+    def _im2col(self, x, i0, i1, t):
+        """Row-layout cols of images ``i0:i1``: a view of ``x`` (1x1 kernels) or thread
+        t's chunk buffer."""
         if self._pointwise:
             return x[i0:i1].reshape(-1, self.n_cols)
-        if store:
-            cols = self._cols_store[i0 * self.n_pix : i1 * self.n_pix]
-        else:
-            cols = self._cols[t, : (i1 - i0) * self.n_pix]
-        (kh, kw), (sh, sw), (pt, pl) = self.kernel, self.strides, self.pads
-        oh, ow = self.output_shape[:2]
-        im2col(x[i0:i1], kh, kw, sh, sw, pt, pl, oh, ow, cols)
+        cols = self._cols[t, : (i1 - i0) * self.n_pix]
+        im2col(x[i0:i1], *self._geometry, cols, self._xp[t])
         return cols
 
     def forward(self, x, training=False, rng=None):
@@ -168,17 +164,19 @@ class _Conv2DLayer(Layer):
         y = self._y[:n]
         y2 = y.reshape(n * self.n_pix, f)
         P = self.n_pix
-        keep = bool(training) and self._keep_cols
+        if self.transposed:
+            cols_t = self._cols_t[:, : n * P]
+            im2col_t(x, *self._geometry, cols_t, self._xp[0])
+            np.matmul(cols_t.T, wm, out=y2)
+            bias_activation(y2, b, self.code)
+        else:
+            def part(t, starts):
+                for i0 in starts:
+                    i1 = min(n, i0 + self.chunk)
+                    np.matmul(self._im2col(x, i0, i1, t), wm, out=y2[i0 * P : i1 * P])
+                    bias_activation(y2[i0 * P : i1 * P], b, self.code)
 
-        def part(t, starts):
-            for i0 in starts:
-                i1 = min(n, i0 + self.chunk)
-                cols = self._im2col(x, i0, i1, t, store=keep)
-                np.matmul(cols, wm, out=y2[i0 * P : i1 * P])
-                bias_activation(y2[i0 * P : i1 * P], b, self.code)
-
-        run_chunks(part, n, self.chunk)
-        self._stored = keep
+            run_chunks(part, n, self.chunk)
         self._x, self._yn = x, y
         return y
 
@@ -189,30 +187,28 @@ class _Conv2DLayer(Layer):
         f = self.output_shape[2]
         P = self.n_pix
         wm = self.params[0].reshape(self.n_cols, f)
+        dw2 = dW.reshape(self.n_cols, f)
         dy2 = np.ascontiguousarray(dy).reshape(n * P, f)
-        yn2 = self._yn.reshape(n * P, f)
+        activation_grad(self._yn, dy2, self.code)
+        np.matmul(self._ones[: n * P], dy2, out=db)
         dx = self._dx[:n] if need_dx else None
-        (kh, kw), (sh, sw), (pt, pl) = self.kernel, self.strides, self.pads
-        oh, ow = self.output_shape[:2]
+        if self.transposed:
+            cols_t = self._cols_t[:, : n * P]  # as the forward pass left it
+            np.matmul(cols_t, dy2, out=dw2)
+            if need_dx:  # cols_t is free now: it takes d(cols_t)
+                np.matmul(wm, dy2.T, out=cols_t)
+                col2im_t(cols_t, *self._geometry, dx, self._xp[0])
+            return dx
+
         n_parts = n_tasks(n, self.chunk)
-        # gradients accumulate per thread, summed at the end (directly into dW/db if alone)
-        dw_acc = [dW.reshape(self.n_cols, f)] if n_parts == 1 else self._dw_acc
-        db_acc = [db] if n_parts == 1 else self._db_acc
+        # dW accumulates per thread, summed at the end (directly into dW if alone)
+        dw_acc = [dw2] if n_parts == 1 else self._dw_acc
 
         def part(t, starts):
             for j, i0 in enumerate(starts):
                 i1 = min(n, i0 + self.chunk)
-                rows = slice(i0 * P, i1 * P)
-                d = dy2[rows]
-                if j == 0:
-                    activation_backward(yn2[rows], d, self.code, db_acc[t])
-                else:
-                    activation_backward(yn2[rows], d, self.code, self._db_part[t])
-                    np.add(db_acc[t], self._db_part[t], out=db_acc[t])
-                if self._stored:
-                    cols = self._cols_store[rows]  # kept by the training forward pass
-                else:
-                    cols = self._im2col(x, i0, i1, t)
+                d = dy2[i0 * P : i1 * P]
+                cols = self._im2col(x, i0, i1, t)
                 if j == 0:
                     np.matmul(cols.T, d, out=dw_acc[t])
                 else:
@@ -224,12 +220,11 @@ class _Conv2DLayer(Layer):
                     else:
                         dcols = self._cols[t, : (i1 - i0) * P]
                         np.matmul(d, wm.T, out=dcols)
-                        col2im(dcols, kh, kw, sh, sw, pt, pl, oh, ow, dx[i0:i1])
+                        col2im(dcols, *self._geometry, dx[i0:i1], self._xp[t])
 
         run_chunks(part, n, self.chunk)
         if n_parts > 1:
-            np.sum(self._dw_acc[:n_parts], axis=0, out=dW.reshape(self.n_cols, f))
-            np.sum(self._db_acc[:n_parts], axis=0, out=db)
+            np.sum(self._dw_acc[:n_parts], axis=0, out=dw2)
         return dx
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sknetphys._core.kernels.conv import col2im, im2col
+from sknetphys._core.kernels.conv import col2im, col2im_t, im2col, im2col_t, pad_shape
 from sknetphys._core.kernels.pool import (
     avgpool_backward,
     avgpool_forward,
@@ -34,9 +34,39 @@ def _geometry(h, w, kh, kw, sh, sw, padding):
     return oh, ow, pt, pl
 
 
+def _scratch(case, dtype=np.float64):
+    h, w, c, kh, kw, sh, sw, padding = case
+    oh, ow, pt, pl = _geometry(h, w, kh, kw, sh, sw, padding)
+    # NaN-filled: the kernels must write every value they read
+    return np.full(pad_shape(h, w, c, kh, kw, sh, sw, pt, pl, oh, ow), np.nan, dtype)
+
+
+def _im2col_rows(x, kh, kw, sh, sw, pt, pl, oh, ow, cols, xp):
+    im2col(x, kh, kw, sh, sw, pt, pl, oh, ow, cols, xp)
+
+
+def _im2col_transposed(x, kh, kw, sh, sw, pt, pl, oh, ow, cols, xp):
+    cols_t = np.full(cols.shape[::-1], np.nan, cols.dtype)
+    im2col_t(x, kh, kw, sh, sw, pt, pl, oh, ow, cols_t, xp)
+    cols[...] = cols_t.T
+
+
+def _col2im_rows(C, kh, kw, sh, sw, pt, pl, oh, ow, dx, xp):
+    col2im(C, kh, kw, sh, sw, pt, pl, oh, ow, dx, xp)
+
+
+def _col2im_transposed(C, kh, kw, sh, sw, pt, pl, oh, ow, dx, xp):
+    col2im_t(np.ascontiguousarray(C.T), kh, kw, sh, sw, pt, pl, oh, ow, dx, xp)
+
+
+# both layouts give the same matrix (one as rows, one as its transpose)
+LAYOUTS = {"rows": (_im2col_rows, _col2im_rows), "transposed": (_im2col_transposed, _col2im_transposed)}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("case", CONV_CASES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_im2col_gemm_matches_naive_conv(case, dtype):
+def test_im2col_gemm_matches_naive_conv(case, dtype, layout):
     h, w, c, kh, kw, sh, sw, padding = case
     rng = np.random.default_rng(0)
     x = rng.standard_normal((3, h, w, c)).astype(dtype)
@@ -44,7 +74,7 @@ def test_im2col_gemm_matches_naive_conv(case, dtype):
     b = rng.standard_normal(4).astype(dtype)
     oh, ow, pt, pl = _geometry(h, w, kh, kw, sh, sw, padding)
     cols = np.full((3 * oh * ow, kh * kw * c), np.nan, dtype)
-    im2col(x, kh, kw, sh, sw, pt, pl, oh, ow, cols)
+    LAYOUTS[layout][0](x, kh, kw, sh, sw, pt, pl, oh, ow, cols, _scratch(case, dtype))
     y = (cols @ W.reshape(-1, 4) + b).reshape(3, oh, ow, 4)
     ref = naive.conv2d(x, W, b, (sh, sw), padding)
     assert y.shape == ref.shape
@@ -52,8 +82,9 @@ def test_im2col_gemm_matches_naive_conv(case, dtype):
     np.testing.assert_allclose(y, ref, rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("case", CONV_CASES)
-def test_col2im_is_adjoint_of_im2col(case):
+def test_col2im_is_adjoint_of_im2col(case, layout):
     # <im2col(x), C> == <x, col2im(C)> for all x, C: col2im is exactly the transpose.
     h, w, c, kh, kw, sh, sw, padding = case
     rng = np.random.default_rng(1)
@@ -61,14 +92,16 @@ def test_col2im_is_adjoint_of_im2col(case):
     x = rng.standard_normal((2, h, w, c))
     C = rng.standard_normal((2 * oh * ow, kh * kw * c))
     cols = np.empty_like(C)
-    im2col(x, kh, kw, sh, sw, pt, pl, oh, ow, cols)
+    to_cols, from_cols = LAYOUTS[layout]
+    to_cols(x, kh, kw, sh, sw, pt, pl, oh, ow, cols, _scratch(case))
     dx = np.full_like(x, np.nan)
-    col2im(C, kh, kw, sh, sw, pt, pl, oh, ow, dx)
+    from_cols(C, kh, kw, sh, sw, pt, pl, oh, ow, dx, _scratch(case))
     assert np.isclose(np.sum(cols * C), np.sum(x * dx), rtol=1e-12)
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("case", CONV_CASES)
-def test_conv_backward_via_col2im_matches_naive(case):
+def test_conv_backward_via_col2im_matches_naive(case, layout):
     h, w, c, kh, kw, sh, sw, padding = case
     rng = np.random.default_rng(2)
     oh, ow, pt, pl = _geometry(h, w, kh, kw, sh, sw, padding)
@@ -76,10 +109,12 @@ def test_conv_backward_via_col2im_matches_naive(case):
     W = rng.standard_normal((kh, kw, c, 4))
     dy = rng.standard_normal((3, oh, ow, 4))
     cols = np.empty((3 * oh * ow, kh * kw * c))
-    im2col(x, kh, kw, sh, sw, pt, pl, oh, ow, cols)
+    to_cols, from_cols = LAYOUTS[layout]
+    to_cols(x, kh, kw, sh, sw, pt, pl, oh, ow, cols, _scratch(case))
     dW = (cols.T @ dy.reshape(-1, 4)).reshape(W.shape)
     dx = np.empty_like(x)
-    col2im(dy.reshape(-1, 4) @ W.reshape(-1, 4).T, kh, kw, sh, sw, pt, pl, oh, ow, dx)
+    from_cols(dy.reshape(-1, 4) @ W.reshape(-1, 4).T, kh, kw, sh, sw, pt, pl, oh, ow, dx,
+              _scratch(case))
     rdx, rdW, _ = naive.conv2d_grads(x, W, dy, (sh, sw), padding)
     np.testing.assert_allclose(dW, rdW, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(dx, rdx, rtol=1e-10, atol=1e-10)

@@ -75,28 +75,40 @@ CONV_CASES = [
 ]
 
 
+# How the layer lays out its im2col matrix: transposed for the whole batch (few input
+# channels), or rows in chunks of images (one image per chunk exercises the dW accumulation).
+MODES = ["rows", "rows-chunked", "transposed"]
+
+
+def _set_mode(layer, mode):
+    layer.transposed = mode == "transposed"
+    if mode == "rows-chunked":
+        layer.chunk = 1
+
+
 @pytest.mark.parametrize("shape, kernel, strides, padding", CONV_CASES)
-@pytest.mark.parametrize("chunked", [False, True])
-def test_conv2d_gradients(shape, kernel, strides, padding, chunked):
+@pytest.mark.parametrize("mode", MODES)
+def test_conv2d_gradients(shape, kernel, strides, padding, mode):
     rng = np.random.default_rng(0)
     layer = Conv2D(3, kernel, strides=strides, padding=padding, activation="tanh").build(
         shape, np.float64
     )
     _bound(layer, rng)
-    if chunked:  # one image per im2col chunk: exercises the dW accumulation and recompute
-        layer.chunk = 1
+    _set_mode(layer, mode)
     x = rng.standard_normal((3,) + shape)
     _check_gradients(layer, x, rng)
 
 
 @pytest.mark.parametrize("shape, kernel, strides, padding", CONV_CASES)
-def test_conv2d_forward_matches_naive(shape, kernel, strides, padding):
+@pytest.mark.parametrize("transposed", [False, True])
+def test_conv2d_forward_matches_naive(shape, kernel, strides, padding, transposed):
     rng = np.random.default_rng(1)
     layer = _bound(
         Conv2D(4, kernel, strides, padding, activation="identity").build(shape, np.float64), rng
     )
     layer.chunk = 2
-    layer.allocate(5)
+    layer.transposed = transposed
+    layer.allocate(7)  # a batch below capacity: views into larger buffers
     x = rng.standard_normal((5,) + shape)
     W, b = layer.params
     ref = naive.conv2d(x, W, b, layer.strides, padding)
@@ -129,6 +141,9 @@ def test_conv2d_shapes_and_layout():
     layer = Conv2D(7, 5, padding="same").build((28, 28, 1), np.float32)
     assert layer.output_shape == (28, 28, 7)
     assert layer.param_shapes == [(5, 5, 1, 7), (7,)]
+    # an input image (short kernel rows) takes the transposed im2col, 16 channels the rows
+    assert layer.transposed
+    assert not Conv2D(32, 5, padding="same").build((14, 14, 16), np.float32).transposed
     assert Conv2D(8, (3, 5), strides=2).build((28, 28, 3), np.float32).output_shape == (13, 12, 8)
     assert Conv2D(8, 3, strides=2, padding="same").build((7, 7, 3), np.float32).output_shape == (
         4, 4, 8)
