@@ -313,6 +313,7 @@ class _MaxPoolLayer(_PoolLayer):
 
     def forward(self, x, training=False, rng=None):
         n = x.shape[0]
+        x = np.ascontiguousarray(x)
         y, arg = self._y[:n], self._arg[:n]
         p, s = self.pool, self.strides
         c = split_evenly(n)
@@ -324,6 +325,7 @@ class _MaxPoolLayer(_PoolLayer):
         if not need_dx:
             return None
         n = dy.shape[0]
+        dy = np.ascontiguousarray(dy)
         dx, arg = self._dx[:n], self._arg[:n]
         p, s = self.pool, self.strides
         c = split_evenly(n)
@@ -335,6 +337,7 @@ class _MaxPoolLayer(_PoolLayer):
 class _AvgPoolLayer(_PoolLayer):
     def forward(self, x, training=False, rng=None):
         n = x.shape[0]
+        x = np.ascontiguousarray(x)
         y = self._y[:n]
         p, s = self.pool, self.strides
         c = split_evenly(n)
@@ -346,6 +349,7 @@ class _AvgPoolLayer(_PoolLayer):
         if not need_dx:
             return None
         n = dy.shape[0]
+        dy = np.ascontiguousarray(dy)
         dx = self._dx[:n]
         p, s = self.pool, self.strides
         c = split_evenly(n)
@@ -390,7 +394,7 @@ class _UpSamplingLayer(Layer):
     def forward(self, x, training=False, rng=None):
         n = x.shape[0]
         y = self._y[:n]
-        upsample_forward(x, *self.size, y)
+        upsample_forward(np.ascontiguousarray(x), *self.size, y)
         return y
 
     def backward(self, dy, need_dx):
@@ -398,7 +402,7 @@ class _UpSamplingLayer(Layer):
             return None
         n = dy.shape[0]
         dx = self._dx[:n]
-        upsample_backward(dy, *self.size, dx)
+        upsample_backward(np.ascontiguousarray(dy), *self.size, dx)
         return dx
 
 
