@@ -115,3 +115,24 @@ def activation_grad(y, delta, code):
     for i in range(df.shape[0]):
         df[i] = df[i] * _df(code, yf[i])
 
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def bias_activation_t(zt, b, code, y):
+    """``y[p, j] = f(zt[j, p] + b[j])``: a planar (units, rows) product written out as rows,
+    in blocks of rows so that the strided writes stay in L1."""
+    m, n = zt.shape
+    for p0 in range(0, n, 128):
+        p1 = min(n, p0 + 128)
+        yv = y[p0:p1]
+        for j in range(m):
+            src = zt[j, p0:p1]
+            bj = b[j]
+            if code == RELU:
+                for p in range(p1 - p0):
+                    v = src[p] + bj
+                    yv[p, j] = v if v > 0 else 0
+            else:
+                for p in range(p1 - p0):
+                    yv[p, j] = _f(code, src[p] + bj)
+

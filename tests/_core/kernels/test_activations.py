@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from sknetphys._core.kernels.activations import activation, activation_backward, bias_activation
+from sknetphys._core.kernels.activations import (
+    activation,
+    activation_backward,
+    activation_grad,
+    bias_activation,
+    bias_activation_t,
+)
 from sknetphys._core.layers import ACTIVATIONS, activation_code
 from tests._core.naive_dense import act
 
@@ -18,6 +24,29 @@ def test_bias_activation_matches_numpy(name, dtype):
     bias_activation(z, b, activation_code(name))
     tol = 1e-6 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(z, expected, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_planar_bias_activation_matches_numpy(name):
+    # (units, rows) in, (rows, units) out; 300 rows span several of the kernel's row blocks
+    rng = np.random.default_rng(2)
+    zt = rng.normal(scale=3, size=(3, 300))
+    b = rng.normal(size=3)
+    y = np.full((300, 3), np.nan)
+    bias_activation_t(zt, b, activation_code(name), y)
+    np.testing.assert_allclose(y, act(name, zt.T + b), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_flat_activation_grad_matches_backward(name):
+    rng = np.random.default_rng(3)
+    y = rng.normal(size=(40, 7))
+    activation(y, activation_code(name))
+    delta = rng.normal(size=(40, 7))
+    expected = delta.copy()
+    activation_backward(y, expected, activation_code(name), np.empty(7))
+    activation_grad(y, delta, activation_code(name))
+    np.testing.assert_array_equal(delta, expected)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -101,10 +101,12 @@ def test_conv2d_gradients(shape, kernel, strides, padding, mode):
 
 @pytest.mark.parametrize("shape, kernel, strides, padding", CONV_CASES)
 @pytest.mark.parametrize("transposed", [False, True])
-def test_conv2d_forward_matches_naive(shape, kernel, strides, padding, transposed):
+@pytest.mark.parametrize("filters", [4, 12])  # the transposed layout has a planar path for <= 8
+def test_conv2d_forward_matches_naive(shape, kernel, strides, padding, transposed, filters):
     rng = np.random.default_rng(1)
     layer = _bound(
-        Conv2D(4, kernel, strides, padding, activation="identity").build(shape, np.float64), rng
+        Conv2D(filters, kernel, strides, padding, activation="identity").build(shape, np.float64),
+        rng,
     )
     layer.chunk = 2
     layer.transposed = transposed
