@@ -54,6 +54,10 @@ class Network:
         # A layer below the first weighted layer needs no input gradient.
         first = next((i for i, layer in enumerate(self.layers) if layer.param_shapes), len(self.layers))
         self._need_dx = [i > first for i in range(len(self.layers))]
+        # The input layer may take the optimizer's fused update (see ``backward``) when its
+        # weights open the parameter vector.
+        self._fusable = (self.layers[0] if first == 0 and hasattr(self.layers[0], "fuse_update")
+                         else None)
         self.capacity = 0
 
     def __getstate__(self):
@@ -97,7 +101,17 @@ class Network:
             x = layer.forward(x, training, rng)
         return x
 
-    def backward(self, delta):
-        """Backpropagate ``delta`` = dLoss/d(output); fills ``self.grads``."""
+    def backward(self, delta, fused_update=None):
+        """Backpropagate ``delta`` = dLoss/d(output); fills ``self.grads``.
+
+        With ``fused_update`` (from ``optimizer.sparse_input_update``) the input layer may
+        apply it to its weights instead of storing their gradient. Returns how many leading
+        entries of ``params`` were updated that way (their ``grads`` are not written), so
+        that the optimizer's ``step`` starts after them; 0 when the update was not fused.
+        """
         for layer, need_dx in zip(reversed(self.layers), reversed(self._need_dx)):
+            if (fused_update is not None and layer is self._fusable
+                    and layer.fuse_update(delta, fused_update)):
+                return layer.params[0].size
             delta = layer.backward(delta, need_dx)
+        return 0

@@ -7,6 +7,10 @@ by the estimator, so it survives ``partial_fit`` and ``warm_start``:
 - ``init_state(n_params, dtype)`` -> dict of arrays (plus the step counter ``"t"``);
 - ``step(params, grads, state, l2=0.0, n_decay=0)`` -> updates ``params`` in place with one
   fused numba kernel, adding the L2 gradient ``l2 * params[:n_decay]`` on the fly.
+
+Optionally, ``sparse_input_update(state, l2)`` returns an update that the input layer
+applies to its weights while computing their gradient (Adam has one); ``step`` is then
+called with ``start=`` the number of entries already updated.
 """
 
 import numpy as np
@@ -16,6 +20,7 @@ from .kernels.optim import (
     TINY,
     adadelta_step,
     adagrad_step,
+    adam_sparse_rows_step,
     adam_step,
     rmsprop_step,
     sgd_plain_step,
@@ -32,6 +37,10 @@ class Optimizer(ParamsMixin):
         state = {name: np.zeros(n_params, dtype=dtype) for name in self._state_names}
         state["t"] = 0
         return state
+
+    def sparse_input_update(self, state, l2):
+        """A fused update of the input layer's weights, or None (see :class:`Adam`)."""
+        return None
 
     def _check(self):
         lr = self.learning_rate
@@ -160,13 +169,36 @@ class Adam(Optimizer):
         self.beta_2 = beta_2
         self.epsilon = epsilon
 
-    def step(self, params, grads, state, l2=0.0, n_decay=0):
+    def _scalars(self, t, dtype):
+        b1, b2 = float(self.beta_1), float(self.beta_2)
+        c = dtype.type
+        return (c(self.learning_rate / (1 - b1**t)), c(1 / (1 - b2**t) ** 0.5), c(b1),
+                c(1 - b1), c(b2), c(1 - b2), c(self.epsilon))
+
+    def step(self, params, grads, state, l2=0.0, n_decay=0, start=0):
         state["t"] += 1
-        t, b1, b2 = state["t"], float(self.beta_1), float(self.beta_2)
         c = params.dtype.type
-        adam_step(params, grads, state["m"], state["v"],
-                  c(self.learning_rate / (1 - b1**t)), c(1 / (1 - b2**t) ** 0.5), c(b1),
-                  c(1 - b1), c(b2), c(1 - b2), c(self.epsilon), c(l2), n_decay, c(TINY))
+        s = slice(start, None)
+        adam_step(params[s], grads[s], state["m"][s], state["v"][s],
+                  *self._scalars(state["t"], params.dtype), c(l2), max(n_decay - start, 0),
+                  c(TINY))
+
+    def sparse_input_update(self, state, l2):
+        """The next step's update of an input layer's weights, fused with their gradient.
+
+        Returns ``update(colptr, rowidx, vals, delta, W)``, which applies to ``W`` (the
+        first ``W.size`` entries of the parameter vector, all penalised by ``l2``) the update
+        that the next :meth:`step` would, from X given by columns; that ``step`` must then
+        be called with ``start=W.size``.
+        """
+
+        def update(colptr, rowidx, vals, delta, W):
+            n, c = W.size, W.dtype.type
+            m, v = (state[k][:n].reshape(W.shape) for k in ("m", "v"))
+            adam_sparse_rows_step(colptr, rowidx, vals, delta, W, m, v,
+                                  *self._scalars(state["t"] + 1, W.dtype), c(l2), c(TINY))
+
+        return update
 
 
 OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adadelta": Adadelta, "adam": Adam}

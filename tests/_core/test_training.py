@@ -49,10 +49,10 @@ class _InterruptAt(Adam):
         super().__init__(learning_rate=learning_rate)
         self.at = at
 
-    def step(self, params, grads, state, l2=0.0, n_decay=0):
+    def step(self, params, grads, state, l2=0.0, n_decay=0, start=0):
         if state["t"] + 1 == self.at:
             raise KeyboardInterrupt
-        super().step(params, grads, state, l2, n_decay)
+        super().step(params, grads, state, l2, n_decay, start)
 
 
 def test_ctrl_c_keeps_best_weights_so_far():
@@ -98,3 +98,40 @@ def test_early_stopping_restores_best_validation_weights():
 def test_predict_raw_chunks_match_one_pass():
     net, X, _, _ = _problem(n=50)
     np.testing.assert_allclose(predict_raw(net, X, batch_size=7), net.forward(X), rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("alpha", [0.0, 0.1])
+def test_fused_sparse_input_adam_step_equals_gradient_then_step(dtype, alpha):
+    # Sparse inputs (20% nonzero) take the input layer's fused gradient + Adam update; the
+    # parameters must be exactly those of computing every gradient and then stepping.
+    rng = np.random.default_rng(7)
+    X = rng.random((48, 30)) * (rng.random((48, 30)) < 0.2)
+    T = rng.normal(size=(48, 2))
+    specs = [Dense(16, "relu"), Dense(2, "identity")]
+    fused = Network(specs, (30,), dtype)
+    fused.init_params(np.random.default_rng(0))
+    plain = Network(specs, (30,), dtype)
+    plain.params[...] = fused.params
+    opt = Adam(learning_rate=0.01)
+    state_f = opt.init_state(fused.n_params, dtype)
+    state_p = opt.init_state(plain.n_params, dtype)
+    loss = SquaredLoss()
+    delta = np.empty((16, 2), dtype)
+    l2 = alpha / 16
+    n_decay = plain.n_weights if alpha else 0
+    done = []
+    for start in range(0, 48, 16):
+        xb, tb = X[start : start + 16].astype(dtype), T[start : start + 16].astype(dtype)
+        for net, state in ((fused, state_f), (plain, state_p)):
+            loss(net.forward(xb, training=True), tb, delta)
+            if net is fused:
+                done.append(net.backward(delta, opt.sparse_input_update(state, l2)))
+                opt.step(net.params, net.grads, state, l2, n_decay, start=done[-1])
+            else:
+                net.backward(delta)
+                opt.step(net.params, net.grads, state, l2, n_decay)
+    assert done == [30 * 16] * 3  # every batch took the fused route
+    np.testing.assert_array_equal(fused.params, plain.params)
+    np.testing.assert_array_equal(state_f["m"], state_p["m"])
+    np.testing.assert_array_equal(state_f["v"], state_p["v"])

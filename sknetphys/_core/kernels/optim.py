@@ -8,7 +8,10 @@ vectorise. No reductions here: they would stop LLVM from vectorising without fas
 
 import math
 
+import numpy as np
 from numba import njit
+
+from .sparse_input import column_grad
 
 # State entries that decay geometrically (momenta, squared-gradient averages of inputs that
 # never fire, such as MNIST's border pixels) become subnormal floats, which cost the CPU a
@@ -84,3 +87,26 @@ def adam_step(p, g, m, v, step, inv_c2, beta_1, one_minus_b1, beta_2, one_minus_
         m[i] = mi
         v[i] = vi
         p[i] -= step * mi / (math.sqrt(vi) * inv_c2 + eps)
+
+
+@njit(cache=True, error_model="numpy")
+def adam_sparse_rows_step(colptr, rowidx, vals, delta, p, m, v, step, inv_c2, beta_1,
+                          one_minus_b1, beta_2, one_minus_b2, eps, l2, tiny):
+    """:func:`adam_step` on the weights ``p`` (K, N) of an input layer, fused with computing
+    their gradient ``X.T @ delta`` from X given by columns (``sparse_input.to_csc``): each
+    gradient row is used while it is in L1 and never stored, which saves the two passes
+    over the gradient that computing it and then stepping would cost (20% of both, MNIST).
+    Every weight is penalised by ``l2``. Same arithmetic, in the same order, as
+    ``csc_matmul_t`` followed by :func:`adam_step` (both use ``column_grad``)."""
+    K, N = p.shape
+    g = np.empty(N, p.dtype)
+    for k in range(K):
+        column_grad(colptr, rowidx, vals, delta, k, g)
+        pk, mk, vk = p[k], m[k], v[k]
+        for j in range(N):
+            gi = g[j] + l2 * pk[j]
+            mi = _flush(beta_1 * mk[j] + one_minus_b1 * gi, tiny)
+            vi = _flush(beta_2 * vk[j] + one_minus_b2 * gi * gi, tiny)
+            mk[j] = mi
+            vk[j] = vi
+            pk[j] -= step * mi / (math.sqrt(vi) * inv_c2 + eps)

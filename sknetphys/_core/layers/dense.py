@@ -83,6 +83,16 @@ class _DenseLayer(Layer):
         max_nnz = int(self.SPARSE_MAX_DENSITY * x.size)
         return to_csc(x, max_nnz, self._colptr, self._rowidx, self._vals)
 
+    def fuse_update(self, dy, update):
+        """Input layer on the sparse route: the bias gradient as ``backward`` computes it,
+        and ``update`` applied to the weights (their gradient is never stored). Returns
+        False, doing nothing, when the batch took the dense route."""
+        if not self._sparse:
+            return False
+        activation_backward(self._yn, dy, self.code, self.grads[1])
+        update(self._colptr, self._rowidx, self._vals, dy, self.params[0])
+        return True
+
     def backward(self, dy, need_dx):
         dW, db = self.grads
         activation_backward(self._yn, dy, self.code, db)
