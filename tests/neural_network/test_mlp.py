@@ -233,14 +233,17 @@ def test_float64_matches_float32(digits):
 def test_mnist_784_800_10_reaches_2_percent(mnist):
     """The issue's figure: 784-800-10 relu, Adam, batch 100: <= 2.0% test error within 5 epochs.
 
-    Plain, this net ends epoch 5 at 1.9-2.1% depending on the seed, in PyTorch as here (seeds
-    0-2 measured for both); dropout 0.4 on the hidden layer brings it to 1.8-2.0%.
+    Adam(1e-3) for three epochs, then the learning rate drops to 1e-4 for two (a step decay,
+    set through warm_start as a user would). Measured: best of the 5 epochs 1.85%, 1.75%,
+    1.74% for seeds 0-2; at a constant 1e-3 the same net ends at 1.8-2.1% (in PyTorch too).
     """
     X, y, Xt, yt = mnist
-    clf = MLPClassifier((800,), batch_size=100, max_iter=1, dropout=0.4, alpha=0.0,
-                        warm_start=True, random_state=0)
+    clf = MLPClassifier((800,), optimizer=Adam(learning_rate=1e-3), batch_size=100, max_iter=1,
+                        alpha=0.0, warm_start=True, random_state=0)
     errors = []
-    for _ in range(5):
+    for epoch in range(5):
+        if epoch == 3:
+            clf.set_params(optimizer__learning_rate=1e-4)
         _quiet(clf, X, y)
         errors.append(1 - clf.score(Xt, yt))
     assert clf.n_iter_ == 5
