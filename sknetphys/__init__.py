@@ -11,11 +11,25 @@ from .layers import (
     RandomShiftRotate,
     UpSampling2D,
 )
-from .manifold import TSNEEmbedding
 from .neural_network import ConvClassifier, ConvRegressor, MLPClassifier, MLPRegressor
 from .optimizers import SGD, Adadelta, Adagrad, Adam, RMSprop
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # t-SNE and its kernels load on first use: importing them costs the MLP user's first fit
+    # about 0.1 s (benchmarks/bench_mlp.py, first fit).
+    if name == "TSNEEmbedding":
+        from .manifold import TSNEEmbedding
+
+        return TSNEEmbedding
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | {"TSNEEmbedding"})
+
 
 __all__ = [
     "Adadelta",
