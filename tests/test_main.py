@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 from sknetphys.__main__ import main
 
 
@@ -13,9 +16,6 @@ def test_demo_runs_and_reports_both_libraries(capsys, tmp_path):
 
 def test_tsne_loads_on_first_use_only():
     # a fresh interpreter: importing the package leaves t-SNE unloaded until it is asked for
-    import subprocess
-    import sys
-
     code = ("import sys, sknetphys; assert 'sknetphys.manifold' not in sys.modules; "
             "from sknetphys import TSNEEmbedding; assert TSNEEmbedding.__name__ == 'TSNEEmbedding'; "
             "assert 'TSNEEmbedding' in dir(sknetphys)")
