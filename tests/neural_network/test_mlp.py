@@ -230,6 +230,27 @@ def test_float64_matches_float32(digits):
     np.testing.assert_allclose(p32, p64, atol=1e-3)
 
 
+@pytest.mark.parametrize("net_dtype", ["float32", "float64"])
+@pytest.mark.parametrize("x_dtype", [np.float32, np.float64])
+def test_inference_runs_in_the_higher_precision_of_data_and_network(digits, monkeypatch,
+                                                                     net_dtype, x_dtype):
+    import sknetphys.neural_network._base as base
+
+    X, y = digits
+    clf = _quiet(MLPClassifier((16,), max_iter=2, dtype=net_dtype, random_state=0), X, y)
+    seen, real = [], base.predict_raw
+
+    def spy(net, X):
+        seen.append((net.dtype, X.dtype))
+        return real(net, X)
+
+    monkeypatch.setattr(base, "predict_raw", spy)
+    proba = clf.predict_proba(X.astype(x_dtype))
+    expected = np.result_type(x_dtype, net_dtype)
+    assert seen == [(expected, expected)]
+    assert proba.dtype == np.float64 and clf._net.dtype == np.dtype(net_dtype)
+
+
 def test_mnist_784_800_10_reaches_2_percent(mnist):
     """The issue's figure: 784-800-10 relu, Adam, batch 100: <= 2.0% test error within 5 epochs.
 
