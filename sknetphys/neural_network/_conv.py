@@ -227,7 +227,8 @@ _PARAMS_DOC = """
         "sgd", "adagrad", "rmsprop", "adadelta", "adam", or an object from
         :mod:`sknetphys.optimizers`.
     dtype : {"float32", "float64"}, default="float32"
-        Compute precision.
+        Training precision. Predictions run in the higher precision of this and the data
+        (float32 data: float32, fast; float64 data: float64), and are returned as float64.
 
     Attributes
     ----------

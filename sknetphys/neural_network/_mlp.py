@@ -97,7 +97,8 @@ _PARAMS_DOC = """
     dropout : float or list of float, default=0.0
         Inverted-dropout rate after each hidden layer (training only).
     dtype : {"float32", "float64"}, default="float32"
-        Compute precision.
+        Training precision. Predictions run in the higher precision of this and the data
+        (float32 data: float32, fast; float64 data: float64), and are returned as float64.
 """
 
 _ATTRS_DOC = """
