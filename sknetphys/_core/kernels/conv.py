@@ -104,41 +104,45 @@ def col2im(cols, kh, kw, sh, sw, pt, pl, oh, ow, dx, xp):
 
 @njit(cache=True, nogil=True)
 def im2col_t(x, kh, kw, sh, sw, pt, pl, oh, ow, cols_t, xp):
-    """The transposed layout: ``cols_t`` (kh*kw*c, n*oh*ow) = ``im2col(x).T``. Rows of
-    ``cols_t`` must be contiguous (a column slice of a wider buffer is fine)."""
+    """The transposed layout: ``cols_t`` (kh*kw*c, n*oh*ow), C-contiguous, =
+    ``im2col(x).T``. With one channel and stride 1 each output row is one run of ``ow``."""
     n, c = x.shape[0], x.shape[3]
-    P = oh * ow
+    P, N, Wp = uint64(oh * ow), uint64(cols_t.shape[1]), uint64(xp.shape[1])
+    uow, ustep = uint64(ow), uint64(sw * c)
+    cf, xf = cols_t.reshape(-1), xp.reshape(-1)
     for i in range(n):
         _pad(x[i], pt, pl, xp)
         for ky in range(kh):
             for kx in range(kw):
                 for ci in range(c):
-                    dst = cols_t[(ky * kw + kx) * c + ci, i * P : (i + 1) * P]
+                    d0 = uint64((ky * kw + kx) * c + ci) * N + uint64(i) * P
                     for oy in range(oh):
-                        src = xp[oy * sh + ky]
-                        if sw == 1 and c == 1:
-                            _copy(dst[oy * ow : (oy + 1) * ow], src[kx : kx + ow])
+                        d = d0 + uint64(oy) * uow
+                        q = uint64(oy * sh + ky) * Wp + uint64(kx * c + ci)
+                        if ustep == 1:
+                            for ox in range(uow):
+                                cf[d + ox] = xf[q + ox]
                         else:
-                            for ox in range(ow):
-                                dst[oy * ow + ox] = src[(ox * sw + kx) * c + ci]
+                            for ox in range(uow):
+                                cf[d + ox] = xf[q + ox * ustep]
 
 
 @njit(cache=True, nogil=True)
 def col2im_t(cols_t, kh, kw, sh, sw, pt, pl, oh, ow, dx, xp):
     """Adjoint of :func:`im2col_t`; ``dx`` is overwritten."""
     n, c = dx.shape[0], dx.shape[3]
-    P = oh * ow
+    P, N, Wp = uint64(oh * ow), uint64(cols_t.shape[1]), uint64(xp.shape[1])
+    uow, ustep = uint64(ow), uint64(sw * c)
+    cf, xf = cols_t.reshape(-1), xp.reshape(-1)
     for i in range(n):
         xp[:, :] = 0
         for ky in range(kh):
             for kx in range(kw):
                 for ci in range(c):
-                    src = cols_t[(ky * kw + kx) * c + ci, i * P : (i + 1) * P]
+                    d0 = uint64((ky * kw + kx) * c + ci) * N + uint64(i) * P
                     for oy in range(oh):
-                        dst = xp[oy * sh + ky]
-                        if sw == 1 and c == 1:
-                            _add(dst[kx : kx + ow], src[oy * ow : (oy + 1) * ow])
-                        else:
-                            for ox in range(ow):
-                                dst[(ox * sw + kx) * c + ci] += src[oy * ow + ox]
+                        d = d0 + uint64(oy) * uow
+                        q = uint64(oy * sh + ky) * Wp + uint64(kx * c + ci)
+                        for ox in range(uow):
+                            xf[q + ox * ustep] += cf[d + ox]
         _unpad(xp, pt, pl, dx[i])
