@@ -28,6 +28,21 @@ from .kernels.optim import (
 )
 
 
+SCHEDULES = ("constant", "invscaling", "adaptive")
+_SCHEDULE_DOC = """
+    Every optimizer takes the learning-rate schedules of scikit-learn's MLP:
+
+    - ``schedule="constant"``: ``learning_rate`` throughout.
+    - ``"invscaling"``: after each epoch the rate becomes
+      ``learning_rate / (n_samples_seen + 1) ** power_t``.
+    - ``"adaptive"``: constant while training improves; each time it stops improving for
+      ``n_iter_no_change`` epochs (the estimator's setting) the rate is divided by 5;
+      training ends when it stops improving with the rate down to 1e-6 or below.
+
+    The current rate lives in the optimizer state (``state["lr_scale"]``), so it carries on
+    through ``partial_fit`` and ``warm_start``."""
+
+
 class Optimizer(ParamsMixin):
     """Base class; subclasses list their state arrays in ``_state_names``."""
 
@@ -36,7 +51,25 @@ class Optimizer(ParamsMixin):
     def init_state(self, n_params, dtype):
         state = {name: np.zeros(n_params, dtype=dtype) for name in self._state_names}
         state["t"] = 0
+        state["lr_scale"] = 1.0
         return state
+
+    def current_learning_rate(self, state):
+        """``learning_rate`` scaled by the schedule so far."""
+        return self.learning_rate * state.get("lr_scale", 1.0)
+
+    def end_epoch(self, state, n_samples_seen):
+        """Called by the training loop after every epoch (the invscaling schedule)."""
+        if self.schedule == "invscaling":
+            state["lr_scale"] = 1.0 / (n_samples_seen + 1) ** self.power_t
+
+    def plateau(self, state):
+        """Training stopped improving: return True to stop. The adaptive schedule divides
+        the learning rate by 5 instead, until it is down to 1e-6 (as scikit-learn)."""
+        if self.schedule == "adaptive" and self.current_learning_rate(state) > 1e-6:
+            state["lr_scale"] = state.get("lr_scale", 1.0) / 5
+            return False
+        return True
 
     def sparse_input_update(self, state, l2):
         """A fused update of the input layer's weights, or None (see :class:`Adam`)."""
@@ -46,6 +79,13 @@ class Optimizer(ParamsMixin):
         lr = self.learning_rate
         if not (isinstance(lr, (int, float, np.floating, np.integer)) and lr > 0):
             raise ValueError(f"{type(self).__name__}: learning_rate must be > 0, got {lr!r}.")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"{type(self).__name__}: schedule must be one of {SCHEDULES}, "
+                             f"got {self.schedule!r}.")
+        if not (isinstance(self.power_t, (int, float, np.floating, np.integer))
+                and self.power_t >= 0):
+            raise ValueError(f"{type(self).__name__}: power_t must be >= 0, got "
+                             f"{self.power_t!r}.")
 
 
 class SGD(Optimizer):
@@ -63,18 +103,21 @@ class SGD(Optimizer):
 
     _state_names = ("velocity",)
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False):
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, schedule="constant",
+                 power_t=0.5):
         self.learning_rate = learning_rate
         self.momentum = momentum
         self.nesterov = nesterov
+        self.schedule = schedule
+        self.power_t = power_t
 
     def step(self, params, grads, state, l2=0.0, n_decay=0):
         state["t"] += 1
         c = params.dtype.type
         if self.momentum == 0:
-            sgd_plain_step(params, grads, c(self.learning_rate), c(l2), n_decay)
+            sgd_plain_step(params, grads, c(self.current_learning_rate(state)), c(l2), n_decay)
         else:
-            sgd_step(params, grads, state["velocity"], c(self.learning_rate), c(self.momentum),
+            sgd_step(params, grads, state["velocity"], c(self.current_learning_rate(state)), c(self.momentum),
                      bool(self.nesterov), c(l2), n_decay, c(TINY))
 
 
@@ -90,14 +133,16 @@ class Adagrad(Optimizer):
 
     _state_names = ("accumulator",)
 
-    def __init__(self, learning_rate=0.01, epsilon=1e-8):
+    def __init__(self, learning_rate=0.01, epsilon=1e-8, schedule="constant", power_t=0.5):
         self.learning_rate = learning_rate
         self.epsilon = epsilon
+        self.schedule = schedule
+        self.power_t = power_t
 
     def step(self, params, grads, state, l2=0.0, n_decay=0):
         state["t"] += 1
         c = params.dtype.type
-        adagrad_step(params, grads, state["accumulator"], c(self.learning_rate),
+        adagrad_step(params, grads, state["accumulator"], c(self.current_learning_rate(state)),
                      c(self.epsilon), c(l2), n_decay)
 
 
@@ -113,15 +158,18 @@ class RMSprop(Optimizer):
 
     _state_names = ("mean_square",)
 
-    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-8):
+    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-8, schedule="constant",
+                 power_t=0.5):
         self.learning_rate = learning_rate
         self.rho = rho
         self.epsilon = epsilon
+        self.schedule = schedule
+        self.power_t = power_t
 
     def step(self, params, grads, state, l2=0.0, n_decay=0):
         state["t"] += 1
         c = params.dtype.type
-        rmsprop_step(params, grads, state["mean_square"], c(self.learning_rate), c(self.rho),
+        rmsprop_step(params, grads, state["mean_square"], c(self.current_learning_rate(state)), c(self.rho),
                      c(1 - self.rho), c(self.epsilon), c(l2), n_decay, c(TINY))
 
 
@@ -138,16 +186,19 @@ class Adadelta(Optimizer):
 
     _state_names = ("mean_square_grad", "mean_square_step")
 
-    def __init__(self, learning_rate=1.0, rho=0.95, epsilon=1e-6):
+    def __init__(self, learning_rate=1.0, rho=0.95, epsilon=1e-6, schedule="constant",
+                 power_t=0.5):
         self.learning_rate = learning_rate
         self.rho = rho
         self.epsilon = epsilon
+        self.schedule = schedule
+        self.power_t = power_t
 
     def step(self, params, grads, state, l2=0.0, n_decay=0):
         state["t"] += 1
         c = params.dtype.type
         adadelta_step(params, grads, state["mean_square_grad"], state["mean_square_step"],
-                      c(self.learning_rate), c(self.rho), c(1 - self.rho), c(self.epsilon),
+                      c(self.current_learning_rate(state)), c(self.rho), c(1 - self.rho), c(self.epsilon),
                       c(l2), n_decay, c(TINY))
 
 
@@ -163,16 +214,19 @@ class Adam(Optimizer):
 
     _state_names = ("m", "v")
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 schedule="constant", power_t=0.5):
         self.learning_rate = learning_rate
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
+        self.schedule = schedule
+        self.power_t = power_t
 
-    def _scalars(self, t, dtype):
+    def _scalars(self, state, t, dtype):
         b1, b2 = float(self.beta_1), float(self.beta_2)
         c = dtype.type
-        return (c(self.learning_rate / (1 - b1**t)), c(1 / (1 - b2**t) ** 0.5), c(b1),
+        return (c(self.current_learning_rate(state) / (1 - b1**t)), c(1 / (1 - b2**t) ** 0.5), c(b1),
                 c(1 - b1), c(b2), c(1 - b2), c(self.epsilon))
 
     def step(self, params, grads, state, l2=0.0, n_decay=0, start=0):
@@ -180,7 +234,7 @@ class Adam(Optimizer):
         c = params.dtype.type
         s = slice(start, None)
         adam_step(params[s], grads[s], state["m"][s], state["v"][s],
-                  *self._scalars(state["t"], params.dtype), c(l2), max(n_decay - start, 0),
+                  *self._scalars(state, state["t"], params.dtype), c(l2), max(n_decay - start, 0),
                   c(TINY))
 
     def sparse_input_update(self, state, l2):
@@ -196,10 +250,13 @@ class Adam(Optimizer):
             n, c = W.size, W.dtype.type
             m, v = (state[k][:n].reshape(W.shape) for k in ("m", "v"))
             adam_sparse_rows_step(colptr, rowidx, vals, delta, W, m, v,
-                                  *self._scalars(state["t"] + 1, W.dtype), c(l2), c(TINY))
+                                  *self._scalars(state, state["t"] + 1, W.dtype), c(l2), c(TINY))
 
         return update
 
+
+for _cls in (SGD, Adagrad, RMSprop, Adadelta, Adam):
+    _cls.__doc__ = _cls.__doc__.replace("\n    Examples\n", _SCHEDULE_DOC + "\n\n    Examples\n", 1)
 
 OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adadelta": Adadelta, "adam": Adam}
 

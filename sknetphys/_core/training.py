@@ -85,8 +85,12 @@ def train(net, loss, optimizer, state, X, T, history, *, batch_size, max_iter, s
             history.t += X.shape[0]
             epoch_loss = total / X.shape[0]
             history.loss_curve.append(epoch_loss)
+            optimizer.end_epoch(state, history.t)
             stop_now = _end_of_epoch(net, loss, history, epoch_loss, validation, tol,
                                      n_iter_no_change, check_convergence)
+            if stop_now and not optimizer.plateau(state):  # the adaptive schedule goes on
+                stop_now = False
+                history.no_improvement_count = 0
             if verbose:
                 _report(history, validation is not None, time.perf_counter() - t0)
             if stop_now:

@@ -100,3 +100,49 @@ def test_get_optimizer():
         get_optimizer("lbfgs")
     with pytest.raises(ValueError, match="learning_rate must be > 0"):
         get_optimizer(SGD(learning_rate=-1))
+
+
+@pytest.mark.parametrize("opt", OPTIMIZERS, ids=repr)
+def test_steps_use_the_scheduled_learning_rate(opt):
+    # a schedule scales the rate through state["lr_scale"]: the steps must be those of the
+    # optimizer with learning_rate * lr_scale, in every optimizer (and Adam's fused path
+    # shares the same scalars, see test_training)
+    rng = np.random.default_rng(1)
+    p0 = rng.normal(size=N)
+    grads_seq = [rng.normal(size=N) for _ in range(3)]
+    params, state = p0.copy(), opt.init_state(N, np.float64)
+    state["lr_scale"] = 0.25
+    scaled = clone(opt).set_params(learning_rate=opt.learning_rate * 0.25)
+    for g, expected in zip(grads_seq, _reference(scaled, p0, grads_seq)):
+        opt.step(params, g, state, L2, N_DECAY)
+        np.testing.assert_allclose(params, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_invscaling_schedule_follows_samples_seen():
+    opt = SGD(learning_rate=0.5, schedule="invscaling", power_t=0.25)
+    state = opt.init_state(3, np.float64)
+    assert opt.current_learning_rate(state) == 0.5
+    opt.end_epoch(state, 99)
+    assert opt.current_learning_rate(state) == pytest.approx(0.5 / 100**0.25)
+    constant = SGD(learning_rate=0.5)
+    opt.plateau(state)  # invscaling does not react to plateaus
+    assert constant.plateau(state) is True
+    constant.end_epoch(state, 10**6)  # nor does constant to epochs
+    assert opt.current_learning_rate(state) == pytest.approx(0.5 / 100**0.25)
+
+
+def test_adaptive_schedule_divides_by_five_down_to_1e6():
+    opt = Adam(learning_rate=1e-4, schedule="adaptive")
+    state = opt.init_state(3, np.float64)
+    rates = []
+    while not opt.plateau(state):
+        rates.append(opt.current_learning_rate(state))
+    # 1e-4 -> 2e-5 -> 4e-6 -> 8e-7 (<= 1e-6: the next plateau stops)
+    np.testing.assert_allclose(rates, [2e-5, 4e-6, 8e-7])
+
+
+@pytest.mark.parametrize("bad, match", [({"schedule": "step"}, "schedule must be one of"),
+                                        ({"power_t": -1}, "power_t must be >= 0")])
+def test_invalid_schedules_are_rejected(bad, match):
+    with pytest.raises(ValueError, match=match):
+        get_optimizer(SGD(**bad))

@@ -135,3 +135,29 @@ def test_fused_sparse_input_adam_step_equals_gradient_then_step(dtype, alpha):
     np.testing.assert_array_equal(fused.params, plain.params)
     np.testing.assert_array_equal(state_f["m"], state_p["m"])
     np.testing.assert_array_equal(state_f["v"], state_p["v"])
+
+
+def test_adaptive_schedule_lowers_the_rate_on_plateaus_until_it_stops():
+    net, X, T, rng = _problem()
+    history = History()
+    opt = SGD(learning_rate=0.01, schedule="adaptive")
+    state = opt.init_state(net.n_params, net.dtype)
+    # tol so large that no epoch after the first counts as an improvement: a plateau every
+    # 2 epochs
+    outcome = train(net, SquaredLoss(), opt, state, X, T, history, batch_size=16, max_iter=100,
+                    shuffle=True, rng=rng, tol=1e9, n_iter_no_change=1)
+    # 0.01 / 5**k reaches 6.4e-7 <= 1e-6 at k = 6; the plateau after that stops training
+    assert outcome == "converged"
+    assert state["lr_scale"] == pytest.approx(5.0**-6)
+    assert history.n_iter == 1 + 2 * 7
+
+
+def test_invscaling_schedule_in_training():
+    net, X, T, rng = _problem()
+    opt = SGD(learning_rate=0.01, schedule="invscaling", power_t=0.5)
+    state = opt.init_state(net.n_params, net.dtype)
+    history = History()
+    train(net, SquaredLoss(), opt, state, X, T, history, batch_size=16, max_iter=3,
+          shuffle=True, rng=rng)
+    assert history.t == 3 * 64
+    assert opt.current_learning_rate(state) == pytest.approx(0.01 / (3 * 64 + 1) ** 0.5)

@@ -282,3 +282,18 @@ def test_ctrl_c_during_fit_keeps_best_weights_and_a_usable_model(digits):
     assert clf.n_iter_ == 2 and len(clf.validation_scores_) == 2
     np.testing.assert_array_equal(clf._net.params, clf._history.best_params)
     assert clf.predict(X).shape == (len(X),) and clf.score(X, y) > 0.5
+
+
+def test_learning_rate_schedules_through_the_estimator(digits):
+    X, y = digits
+    clf = _quiet(MLPClassifier((16,), optimizer=SGD(learning_rate=0.1, schedule="invscaling"),
+                               max_iter=3, random_state=0), X, y)
+    assert clf._optimizer.current_learning_rate(clf._opt_state) == pytest.approx(
+        0.1 / (clf.t_ + 1) ** 0.5)
+    search = GridSearchCV(MLPClassifier((16,), optimizer=SGD(learning_rate=0.1), max_iter=5,
+                                        random_state=0),
+                          {"optimizer__schedule": ["constant", "adaptive"]}, cv=2)
+    _quiet(search, X, y)
+    assert list(search.cv_results_["param_optimizer__schedule"]) == ["constant", "adaptive"]
+    assert (search.best_estimator_.optimizer.schedule
+            == search.best_params_["optimizer__schedule"])
