@@ -32,8 +32,12 @@ class History:
         self.best_params = None  # snapshot of the best weights seen
 
 
-def predict_raw(net, X, batch_size=1024):
-    """Raw network outputs for all rows of X, computed in chunks into one new array."""
+def predict_raw(net, X, batch_size=256):
+    """Raw network outputs for all rows of X, computed in chunks into one new array.
+
+    Chunks of 256 rows: as fast as 1024 for the MNIST nets and a quarter of the buffers (the
+    network keeps its largest batch's buffers: 0.3 GB for 1024 images in the two-stage net).
+    """
     n = X.shape[0]
     out = np.empty((n,) + net.output_shape, dtype=net.dtype)
     for start in range(0, n, batch_size):
