@@ -137,9 +137,7 @@ class _Conv2DLayer(Layer):
         self._ones = np.ones(capacity * self.n_pix, dtype=self.dtype)  # bias grad = ones @ dy
         self._xp = np.empty((t,) + self._pad_shape, dtype=self.dtype)
         if self.transposed:
-            # Pages are touched only up to the largest batch, so a large prediction capacity
-            # costs address space more than memory.
-            # flat, so that the first n images' matrix is a contiguous (k, n*P) view
+            # Flat, so that the first n images' matrix is a contiguous (k, n*P) view.
             self._cols_t = np.empty(k * capacity * self.n_pix, dtype=self.dtype)
             self._yt = np.empty(f * capacity * self.n_pix if f <= _PLANAR_MAX_FILTERS else 0,
                                 dtype=self.dtype)
