@@ -66,6 +66,35 @@ def maxpool_forward(x, ph, pw, sh, sw, y, arg):
 
 
 @njit(cache=True, nogil=True)
+def maxpool_values(x, ph, pw, sh, sw, y):
+    """``y`` of :func:`maxpool_forward` without ``arg`` (prediction): the window's rows are
+    reduced first as whole flat rows (long loops that vectorise), and no winner is tracked
+    (measured 2x faster for 28x28x16)."""
+    n, h, w, c = x.shape
+    oh, ow = y.shape[1], y.shape[2]
+    wc, owc = w * c, ow * c
+    col = np.empty(wc, x.dtype)  # the window rows' maxima
+    for i in range(n):
+        xi = x[i].reshape(h * wc)
+        for oy in range(oh):
+            r0 = oy * sh * wc
+            _copy(col, xi[r0 : r0 + wc])
+            for a in range(1, ph):
+                row = xi[r0 + a * wc : r0 + (a + 1) * wc]
+                for j in range(wc):
+                    col[j] = max(col[j], row[j])
+            yr = y[i, oy].reshape(owc)
+            for ox in range(ow):
+                s0 = ox * sw * c
+                yv = yr[ox * c : (ox + 1) * c]
+                _copy(yv, col[s0 : s0 + c])
+                for b in range(1, pw):
+                    src = col[s0 + b * c : s0 + (b + 1) * c]
+                    for ci in range(c):
+                        yv[ci] = max(yv[ci], src[ci])
+
+
+@njit(cache=True, nogil=True)
 def maxpool_backward(dy, arg, ph, pw, sh, sw, dx):
     """Route each ``dy`` to the input position that won the max; ``dx`` is overwritten."""
     n, h, w, c = dx.shape

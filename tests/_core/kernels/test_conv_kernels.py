@@ -9,6 +9,7 @@ from sknetphys._core.kernels.pool import (
     avgpool_forward,
     maxpool_backward,
     maxpool_forward,
+    maxpool_values,
     upsample_backward,
     upsample_forward,
 )
@@ -151,6 +152,9 @@ def test_maxpool_matches_naive(case, dtype):
     arg = np.empty(ref.shape, np.int32)
     maxpool_forward(x, ph, pw, sh, sw, y, arg)
     np.testing.assert_array_equal(y, ref)
+    values = np.full_like(ref, np.nan)
+    maxpool_values(x, ph, pw, sh, sw, values)  # the prediction path
+    np.testing.assert_array_equal(values, ref)
     dy = rng.standard_normal(ref.shape).astype(dtype)
     dx = np.full_like(x, np.nan)
     maxpool_backward(dy, arg, ph, pw, sh, sw, dx)

@@ -248,3 +248,17 @@ def test_specs_are_cloneable_parameter_objects():
     assert clone(MaxPool2D(3, 1)).get_params() == {"pool_size": 3, "strides": 1}
     assert AvgPool2D(4).set_params(pool_size=2) == AvgPool2D(2)
     assert repr(UpSampling2D(3)) == "UpSampling2D(size=3)"
+
+
+def test_maxpool_backward_after_a_prediction_mode_forward():
+    # prediction skips the winners; a backward pass after it must find them itself
+    rng = np.random.default_rng(3)
+    layer = MaxPool2D(2).build((6, 6, 3), np.float64)
+    layer.allocate(4)
+    x = rng.standard_normal((4, 6, 6, 3))
+    dy = rng.standard_normal((4, 3, 3, 3))
+    y_train = layer.forward(x, training=True).copy()
+    dx_train = layer.backward(dy, need_dx=True).copy()
+    layer._arg[...] = -1  # stale winners must not be used
+    np.testing.assert_array_equal(layer.forward(x, training=False), y_train)
+    np.testing.assert_array_equal(layer.backward(dy, need_dx=True), dx_train)
