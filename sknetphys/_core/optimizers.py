@@ -5,8 +5,9 @@ search ``optimizer__learning_rate``). Its state lives in a dict made by ``init_s
 by the estimator, so it survives ``partial_fit`` and ``warm_start``:
 
 - ``init_state(n_params, dtype)`` -> dict of arrays (plus the step counter ``"t"``);
-- ``step(params, grads, state, l2=0.0, n_decay=0)`` -> updates ``params`` in place with one
-  fused numba kernel, adding the L2 gradient ``l2 * params[:n_decay]`` on the fly.
+- ``step(params, grads, state, l2=0.0, n_decay=0, start=0)`` -> updates ``params[start:]`` in
+  place with one fused numba kernel, adding the L2 gradient ``l2 * params[:n_decay]`` on the
+  fly. Subclasses implement the kernel call, ``_apply``.
 
 Optionally, ``sparse_input_update(state, l2)`` returns an update that the input layer
 applies to its weights while computing their gradient (Adam has one); ``step`` is then
@@ -53,6 +54,21 @@ class Optimizer(ParamsMixin):
         state["t"] = 0
         state["lr_scale"] = 1.0
         return state
+
+    def step(self, params, grads, state, l2=0.0, n_decay=0, start=0):
+        """One update of ``params[start:]`` with one fused kernel, adding ``l2 * params`` to
+        the gradient of the first ``n_decay`` entries. ``start`` > 0 when a fused update
+        (``sparse_input_update``) took the entries before it."""
+        state["t"] += 1
+        s = slice(start, None)
+        c = params.dtype.type
+        self._apply(params[s], grads[s], {name: state[name][s] for name in self._state_names},
+                    state, c(self.current_learning_rate(state)), c(l2), max(n_decay - start, 0))
+
+    def _apply(self, p, g, s, state, lr, l2, n_decay):
+        """The kernel call: ``s`` holds the state arrays, sliced like ``p``; ``lr`` and ``l2``
+        come in ``p``'s dtype."""
+        raise NotImplementedError
 
     def current_learning_rate(self, state):
         """``learning_rate`` scaled by the schedule so far."""
@@ -111,14 +127,13 @@ class SGD(Optimizer):
         self.schedule = schedule
         self.power_t = power_t
 
-    def step(self, params, grads, state, l2=0.0, n_decay=0):
-        state["t"] += 1
-        c = params.dtype.type
+    def _apply(self, p, g, s, state, lr, l2, n_decay):
+        c = p.dtype.type
         if self.momentum == 0:
-            sgd_plain_step(params, grads, c(self.current_learning_rate(state)), c(l2), n_decay)
+            sgd_plain_step(p, g, lr, l2, n_decay)
         else:
-            sgd_step(params, grads, state["velocity"], c(self.current_learning_rate(state)), c(self.momentum),
-                     bool(self.nesterov), c(l2), n_decay, c(TINY))
+            sgd_step(p, g, s["velocity"], lr, c(self.momentum), bool(self.nesterov), l2, n_decay,
+                     c(TINY))
 
 
 class Adagrad(Optimizer):
@@ -139,11 +154,8 @@ class Adagrad(Optimizer):
         self.schedule = schedule
         self.power_t = power_t
 
-    def step(self, params, grads, state, l2=0.0, n_decay=0):
-        state["t"] += 1
-        c = params.dtype.type
-        adagrad_step(params, grads, state["accumulator"], c(self.current_learning_rate(state)),
-                     c(self.epsilon), c(l2), n_decay)
+    def _apply(self, p, g, s, state, lr, l2, n_decay):
+        adagrad_step(p, g, s["accumulator"], lr, p.dtype.type(self.epsilon), l2, n_decay)
 
 
 class RMSprop(Optimizer):
@@ -166,11 +178,10 @@ class RMSprop(Optimizer):
         self.schedule = schedule
         self.power_t = power_t
 
-    def step(self, params, grads, state, l2=0.0, n_decay=0):
-        state["t"] += 1
-        c = params.dtype.type
-        rmsprop_step(params, grads, state["mean_square"], c(self.current_learning_rate(state)), c(self.rho),
-                     c(1 - self.rho), c(self.epsilon), c(l2), n_decay, c(TINY))
+    def _apply(self, p, g, s, state, lr, l2, n_decay):
+        c = p.dtype.type
+        rmsprop_step(p, g, s["mean_square"], lr, c(self.rho), c(1 - self.rho), c(self.epsilon),
+                     l2, n_decay, c(TINY))
 
 
 class Adadelta(Optimizer):
@@ -194,12 +205,10 @@ class Adadelta(Optimizer):
         self.schedule = schedule
         self.power_t = power_t
 
-    def step(self, params, grads, state, l2=0.0, n_decay=0):
-        state["t"] += 1
-        c = params.dtype.type
-        adadelta_step(params, grads, state["mean_square_grad"], state["mean_square_step"],
-                      c(self.current_learning_rate(state)), c(self.rho), c(1 - self.rho), c(self.epsilon),
-                      c(l2), n_decay, c(TINY))
+    def _apply(self, p, g, s, state, lr, l2, n_decay):
+        c = p.dtype.type
+        adadelta_step(p, g, s["mean_square_grad"], s["mean_square_step"], lr, c(self.rho),
+                      c(1 - self.rho), c(self.epsilon), l2, n_decay, c(TINY))
 
 
 class Adam(Optimizer):
@@ -226,16 +235,12 @@ class Adam(Optimizer):
     def _scalars(self, state, t, dtype):
         b1, b2 = float(self.beta_1), float(self.beta_2)
         c = dtype.type
-        return (c(self.current_learning_rate(state) / (1 - b1**t)), c(1 / (1 - b2**t) ** 0.5), c(b1),
-                c(1 - b1), c(b2), c(1 - b2), c(self.epsilon))
+        return (c(self.current_learning_rate(state) / (1 - b1**t)), c(1 / (1 - b2**t) ** 0.5),
+                c(b1), c(1 - b1), c(b2), c(1 - b2), c(self.epsilon))
 
-    def step(self, params, grads, state, l2=0.0, n_decay=0, start=0):
-        state["t"] += 1
-        c = params.dtype.type
-        s = slice(start, None)
-        adam_step(params[s], grads[s], state["m"][s], state["v"][s],
-                  *self._scalars(state, state["t"], params.dtype), c(l2), max(n_decay - start, 0),
-                  c(TINY))
+    def _apply(self, p, g, s, state, lr, l2, n_decay):
+        adam_step(p, g, s["m"], s["v"], *self._scalars(state, state["t"], p.dtype), l2, n_decay,
+                  p.dtype.type(TINY))
 
     def sparse_input_update(self, state, l2):
         """The next step's update of an input layer's weights, fused with their gradient.
@@ -255,8 +260,9 @@ class Adam(Optimizer):
         return update
 
 
-for _cls in (SGD, Adagrad, RMSprop, Adadelta, Adam):
-    _cls.__doc__ = _cls.__doc__.replace("\n    Examples\n", _SCHEDULE_DOC + "\n\n    Examples\n", 1)
+for _cls in (SGD, Adagrad, RMSprop, Adadelta, Adam):  # one text for the shared schedules
+    _cls.__doc__ = _cls.__doc__.replace("\n    Examples\n",
+                                        _SCHEDULE_DOC + "\n\n    Examples\n", 1)
 
 OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adadelta": Adadelta, "adam": Adam}
 

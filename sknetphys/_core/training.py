@@ -77,11 +77,9 @@ def train(net, loss, optimizer, state, X, T, history, *, batch_size, max_iter, s
                     if n_decay:  # the penalty of the weights this batch saw
                         w = net.params[:n_decay]
                         batch_loss += 0.5 * l2 * float(np.dot(w, w)) / m
+                    # done: how many leading weights the input layer updated itself (fused)
                     done = net.backward(delta[:m], optimizer.sparse_input_update(state, l2 / m))
-                    if done:  # the input layer's weights took their update already
-                        optimizer.step(net.params, net.grads, state, l2 / m, n_decay, start=done)
-                    else:
-                        optimizer.step(net.params, net.grads, state, l2 / m, n_decay)
+                    optimizer.step(net.params, net.grads, state, l2 / m, n_decay, start=done)
                     if not math.isfinite(batch_loss):
                         _diverged(net, optimizer, history, batch_loss)
                     total += batch_loss * m
