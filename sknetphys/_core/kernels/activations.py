@@ -116,7 +116,6 @@ def activation_grad(y, delta, code):
         df[i] = df[i] * _df(code, yf[i])
 
 
-
 @njit(cache=True, error_model="numpy", nogil=True)
 def bias_activation_t(zt, b, code, y):
     """``y[p, j] = f(zt[j, p] + b[j])``: a planar (units, rows) product written out as rows,
@@ -135,4 +134,3 @@ def bias_activation_t(zt, b, code, y):
             else:
                 for p in range(p1 - p0):
                     yv[p, j] = _f(code, src[p] + bj)
-

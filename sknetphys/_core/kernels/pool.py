@@ -51,7 +51,7 @@ def maxpool_forward(x, ph, pw, sh, sw, y, arg):
                     for b in range(1, pw):
                         src = row[s0 + b * c : s0 + (b + 1) * c]
                         off = r0 + s0 + b * c
-                        for ci in range(c):  # branch-free selects: vectorises
+                        for ci in range(c):  # branch-free selects
                             gt = src[ci] > hv[ci]
                             hv[ci] = src[ci] if gt else hv[ci]
                             iv[ci] = off + ci if gt else iv[ci]

@@ -3,11 +3,12 @@
 A batch is first compressed by columns (CSC: for each input feature, the rows where it is
 nonzero and their values). The products then touch only the nonzero entries, and the loops
 run feature by feature so that each weight row is read (forward) or written (dW) once per
-batch while the batch's outputs or deltas stay in cache. Per-element summation order is the
-feature order, as in a dense product, only without the zero terms.
+batch while the batch's outputs or deltas stay in cache. Both take four nonzeros of a column
+per pass. The forward sums keep the feature order of a dense product, only without the
+zero terms; a dW row adds its samples four at a time.
 
 Measured and left out: splitting the output columns between two threads gained nothing on
-this 2-vCPU machine (the loops share one core's load/store bandwidth), and a register-blocked
+this 2-vCPU machine (the loops share its memory bandwidth), and a register-blocked
 accumulator (a local array numba does not keep in registers) was 10x slower.
 """
 

@@ -142,12 +142,16 @@ class _Conv2DLayer(Layer):
             self._cols_t = np.empty(k * capacity * self.n_pix, dtype=self.dtype)
             self._yt = np.empty(f * capacity * self.n_pix if f <= _PLANAR_MAX_FILTERS else 0,
                                 dtype=self.dtype)
-            self._cols = np.empty((t, 0, k), dtype=self.dtype)
         else:
             rows = min(self.chunk, capacity) * self.n_pix
             self._cols = np.empty((t, rows, k), dtype=self.dtype)  # one per thread
-        self._dw_part = np.empty((t, k, f), dtype=self.dtype)
-        self._dw_acc = np.empty((t, k, f), dtype=self.dtype)
+            self._dw_part = np.empty((t, k, f), dtype=self.dtype)  # per-thread dW sums
+            self._dw_acc = np.empty((t, k, f), dtype=self.dtype)
+
+    def _cols_t_view(self, n):
+        """The transposed layout's (k, n*P) matrix for the first ``n`` images."""
+        size = n * self.n_pix
+        return self._cols_t[: self.n_cols * size].reshape(self.n_cols, size)
 
     def _im2col(self, x, i0, i1, t):
         """Row-layout cols of images ``i0:i1``: a view of ``x`` (1x1 kernels) or thread
@@ -168,7 +172,7 @@ class _Conv2DLayer(Layer):
         y2 = y.reshape(n * self.n_pix, f)
         P = self.n_pix
         if self.transposed:
-            cols_t = self._cols_t[: self.n_cols * n * P].reshape(self.n_cols, n * P)
+            cols_t = self._cols_t_view(n)
             im2col_t(x, *self._geometry, cols_t, self._xp[0])
             if f <= _PLANAR_MAX_FILTERS:
                 # y.T = W.T @ cols_t keeps BLAS on long rows (measured 2x faster than
@@ -203,7 +207,7 @@ class _Conv2DLayer(Layer):
         np.matmul(self._ones[: n * P], dy2, out=db)
         dx = self._dx[:n] if need_dx else None
         if self.transposed:
-            cols_t = self._cols_t[: self.n_cols * n * P].reshape(self.n_cols, n * P)  # from forward
+            cols_t = self._cols_t_view(n)  # as the forward pass left it
             np.matmul(cols_t, dy2, out=dw2)
             if need_dx:  # cols_t is free now: it takes d(cols_t)
                 np.matmul(wm, dy2.T, out=cols_t)
@@ -330,13 +334,20 @@ class _MaxPoolLayer(_PoolLayer):
         self._x = x
         self._have_arg = bool(training)
         if training:
-            arg = self._arg[:n]
-            run_chunks(lambda t, st: [maxpool_forward(x[a : a + c], *p, *s, y[a : a + c],
-                                                      arg[a : a + c]) for a in st], n, c)
+            self._winners(x, y)
         else:  # prediction: the values only, twice as fast
             run_chunks(lambda t, st: [maxpool_values(x[a : a + c], *p, *s, y[a : a + c])
                                       for a in st], n, c)
         return y
+
+    def _winners(self, x, y):
+        """``y`` and, in ``self._arg``, where each maximum came from (for backward)."""
+        n = x.shape[0]
+        arg = self._arg[:n]
+        p, s = self.pool, self.strides
+        c = split_evenly(n)
+        run_chunks(lambda t, st: [maxpool_forward(x[a : a + c], *p, *s, y[a : a + c],
+                                                  arg[a : a + c]) for a in st], n, c)
 
     def backward(self, dy, need_dx):
         if not need_dx:
@@ -347,9 +358,7 @@ class _MaxPoolLayer(_PoolLayer):
         p, s = self.pool, self.strides
         c = split_evenly(n)
         if not self._have_arg:  # a backward pass after a prediction-mode forward
-            x, y = self._x, self._y[:n]
-            run_chunks(lambda t, st: [maxpool_forward(x[a : a + c], *p, *s, y[a : a + c],
-                                                      arg[a : a + c]) for a in st], n, c)
+            self._winners(self._x, self._y[:n])
             self._have_arg = True
         run_chunks(lambda t, st: [maxpool_backward(dy[a : a + c], arg[a : a + c], *p, *s,
                                                    dx[a : a + c]) for a in st], n, c)
