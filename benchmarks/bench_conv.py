@@ -180,9 +180,7 @@ def step_times(name, torch, nn, data, blocks=7, steps=10):
 
     def ours():
         s = batch("ours")
-        out = net.forward(X[s], training=True, rng=rng)
-        loss(out, T[s], delta)
-        net.backward(delta)
+        net.train_batch(X[s], T[s], loss, delta, rng)  # as the training loop does
         adam.step(net.params, net.grads, state)
 
     model = torch_model(name, nn)

@@ -12,9 +12,10 @@ class Loss:
     name = output_activation = None
     _kernel = None
 
-    def __call__(self, z, t, delta):
-        """Mean loss over the batch; writes dLoss/dz into ``delta``."""
-        return float(self._kernel(z, t, 1.0 / z.shape[0], delta))
+    def __call__(self, z, t, delta, n=None):
+        """Mean loss over a batch of ``n`` rows (default: the rows of ``z``; more when ``z``
+        is one part of a batch); writes dLoss/dz into ``delta``."""
+        return float(self._kernel(z, t, 1.0 / (z.shape[0] if n is None else n), delta))
 
     def transform(self, z):
         """Raw outputs to predictions, in place."""

@@ -2,6 +2,15 @@
 
 import numpy as np
 
+# Training passes over image batches take as many images as keep their activations within
+# _PASS_BYTES, so that every layer finds its input still in cache, but at least _PASS_ROWS
+# (the GEMMs of later layers, dense ones above all, lose efficiency on fewer rows).
+# Measured on MNIST, batch 100 in 4 passes of 25: the simple conv net's step 9.2 -> 6.8 ms
+# (median; 8 rows: 8.1 ms), the two-stage net's unchanged within noise (39 ms; 50 rows
+# 37 ms, 17 rows 41 ms).
+_PASS_BYTES = 3 << 20
+_PASS_ROWS = 32
+
 
 class Network:
     """Build ``specs`` against ``input_shape`` and lay all parameters out in one vector.
@@ -59,6 +68,12 @@ class Network:
         self._fusable = (self.layers[0] if first == 0 and hasattr(self.layers[0], "fuse_update")
                          else None)
         self.capacity = 0
+        # Rows per training pass: the whole batch for flat (dense) networks, whose
+        # activations are small and whose input layer may fuse the optimizer's update.
+        images = any(len(layer.output_shape) == 3 for layer in self.layers)
+        row = sum(layer.row_bytes() for layer in self.layers)
+        self.pass_rows = max(_PASS_ROWS, _PASS_BYTES // row) if images else None
+        self._grad_sum = None
 
     def __getstate__(self):
         # Views and scratch buffers do not survive pickling as views: pickle the recipe and
@@ -100,6 +115,32 @@ class Network:
         for layer in self.layers:
             x = layer.forward(x, training, rng)
         return x
+
+    def train_batch(self, x, t, loss, delta, rng=None, fused_update=None):
+        """Forward, loss and backward for one batch: ``grads`` = the gradient of the mean loss.
+
+        Image networks go through the batch in parts of ``pass_rows`` rows and sum the
+        parts' gradients (the same sum in another order). Returns ``(mean loss, n)`` where
+        ``n`` is as for :meth:`backward`.
+        """
+        m = x.shape[0]
+        if self.pass_rows is None or self.pass_rows >= m:
+            value = loss(self.forward(x, True, rng), t, delta)
+            return value, self.backward(delta, fused_update)
+        if self._grad_sum is None:
+            self._grad_sum = np.empty_like(self.grads)
+        step = -(-m // -(-m // self.pass_rows))  # equal parts: 100 rows in 4 x 25, not 3 x 32 + 4
+        value = 0.0
+        for start in range(0, m, step):
+            part = slice(start, min(m, start + step))
+            value += loss(self.forward(x[part], True, rng), t[part], delta[part], m)
+            self.backward(delta[part])
+            if start == 0:
+                np.copyto(self._grad_sum, self.grads)
+            else:
+                np.add(self._grad_sum, self.grads, out=self._grad_sum)
+        np.copyto(self.grads, self._grad_sum)
+        return value, 0
 
     def backward(self, delta, fused_update=None):
         """Backpropagate ``delta`` = dLoss/d(output); fills ``self.grads``.

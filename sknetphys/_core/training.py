@@ -32,12 +32,15 @@ class History:
         self.best_params = None  # snapshot of the best weights seen
 
 
-def predict_raw(net, X, batch_size=256):
+def predict_raw(net, X, batch_size=None):
     """Raw network outputs for all rows of X, computed in chunks into one new array.
 
-    Chunks of 256 rows: as fast as 1024 for the MNIST nets and a quarter of the buffers (the
-    network keeps its largest batch's buffers: 0.3 GB for 1024 images in the two-stage net).
+    By default, chunks of 256 rows for dense networks, and for image networks the rows of
+    one training pass (``net.pass_rows``), whose activations stay in cache: 32 images
+    predict the MNIST conv nets 1.4x (simple) and 1.15x (two-stage) faster than 256.
     """
+    if batch_size is None:
+        batch_size = net.pass_rows or 256
     n = X.shape[0]
     out = np.empty((n,) + net.output_shape, dtype=net.dtype)
     for start in range(0, n, batch_size):
@@ -72,13 +75,14 @@ def train(net, loss, optimizer, state, X, T, history, *, batch_size, max_iter, s
                 total = 0.0
                 for xb, tb in batches:
                     m = xb.shape[0]
-                    out = net.forward(xb, training=True, rng=rng)
-                    batch_loss = loss(out, tb, delta[:m])
-                    if n_decay:  # the penalty of the weights this batch saw
+                    if n_decay:  # the penalty of the weights this batch sees
                         w = net.params[:n_decay]
-                        batch_loss += 0.5 * l2 * float(np.dot(w, w)) / m
+                        penalty = 0.5 * l2 * float(np.dot(w, w)) / m
                     # done: how many leading weights the input layer updated itself (fused)
-                    done = net.backward(delta[:m], optimizer.sparse_input_update(state, l2 / m))
+                    batch_loss, done = net.train_batch(
+                        xb, tb, loss, delta[:m], rng, optimizer.sparse_input_update(state, l2 / m))
+                    if n_decay:
+                        batch_loss += penalty
                     optimizer.step(net.params, net.grads, state, l2 / m, n_decay, start=done)
                     if not math.isfinite(batch_loss):
                         _diverged(net, optimizer, history, batch_loss)

@@ -120,3 +120,33 @@ def test_pickle_rebuilds_views():
 def test_dense_rejects_non_flat_input():
     with pytest.raises(ValueError, match="Flatten"):
         Network([Dense(3)], (4, 4), np.float32)
+
+
+def test_train_batch_in_parts_sums_the_whole_batch_gradient():
+    from sknetphys._core.layers import Conv2D, MaxPool2D
+
+    specs = [Conv2D(3, 3, padding="same"), MaxPool2D(2), Flatten(), Dense(4, "identity")]
+    net = Network(specs, (6, 6, 2), np.float64)
+    net.init_params(np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(10, 6, 6, 2))
+    T = np.eye(4)[rng.integers(4, size=10)]
+    loss = SoftmaxCrossEntropy()
+    whole, grad = objective(net, loss, X, T)
+    net.pass_rows = 3  # 10 rows in 4 parts (of 3, 3, 3, 1)
+    delta = np.empty((10, 4))
+    value, done = net.train_batch(X, T, loss, delta)
+    assert done == 0
+    np.testing.assert_allclose(value, whole, rtol=1e-12)
+    np.testing.assert_allclose(net.grads, grad, rtol=1e-10, atol=1e-14)
+
+
+def test_only_image_networks_train_in_parts():
+    from sknetphys._core.layers import Conv2D
+
+    assert Network([Dense(3), Dense(2, "identity")], (4,), np.float32).pass_rows is None
+    big = Network([Conv2D(16, 5, padding="same"), Flatten(), Dense(2)], (28, 28, 1), np.float32)
+    # 28*28*(16 + 1 + 25) floats a row: 24 rows fit 3 MB, the floor is 32
+    assert big.pass_rows == 32
+    small = Network([Conv2D(2, 3), Flatten(), Dense(2)], (5, 5, 1), np.float32)
+    assert small.pass_rows > 1000

@@ -114,5 +114,9 @@ class Layer:
     def allocate(self, capacity):
         self.capacity = capacity
 
+    def row_bytes(self):
+        """Bytes a training pass touches per row (image): output and input gradient."""
+        return (int(np.prod(self.output_shape)) + int(np.prod(self.input_shape))) * self.dtype.itemsize
+
     def _buffer(self, shape):
         return np.empty((self.capacity,) + tuple(shape), dtype=self.dtype)

@@ -148,6 +148,10 @@ class _Conv2DLayer(Layer):
             self._dw_part = np.empty((t, k, f), dtype=self.dtype)  # per-thread dW sums
             self._dw_acc = np.empty((t, k, f), dtype=self.dtype)
 
+    def row_bytes(self):
+        extra = self.n_cols * self.n_pix * self.dtype.itemsize if self.transposed else 0
+        return super().row_bytes() + extra
+
     def _cols_t_view(self, n):
         """The transposed layout's (k, n*P) matrix for the first ``n`` images."""
         size = n * self.n_pix
