@@ -29,8 +29,9 @@ for _i, _a in enumerate(sys.argv):  # thread counts must be set before numpy/tor
     if _a == "--threads" and _i + 1 < len(sys.argv):
         THREADS = sys.argv[_i + 1]
 os.environ.setdefault("OPENBLAS_NUM_THREADS", THREADS)
-# sknetphys' image layers keep their own default (one Python thread, BLAS with THREADS
-# threads); set SKNETPHYS_NUM_THREADS to try its chunk threads.
+# sknetphys' data-parallel passes (a batch's parts on THREADS Python threads, BLAS on one
+# thread each meanwhile; sknetphys/_core/_threads.py)
+os.environ.setdefault("SKNETPHYS_NUM_THREADS", THREADS)
 os.environ.setdefault("OMP_NUM_THREADS", THREADS)
 
 import numpy as np  # noqa: E402
@@ -148,7 +149,7 @@ def run(name, epochs, data, torch, nn):
 
 
 def step_times(name, torch, nn, data, blocks=7, steps=10):
-    """Best-of-``blocks`` time of ``steps`` training steps on batches of 100 MNIST images,
+    """Times of ``blocks`` blocks of ``steps`` training steps on batches of 100 MNIST images,
     ours and torch's blocks interleaved: the steady-state cost of a step, x600 = seconds per
     epoch without the epoch's shuffling and bookkeeping. The best block is the least
     disturbed one, so this holds up better than epoch times on a shared machine. Every step
@@ -195,7 +196,7 @@ def step_times(name, torch, nn, data, blocks=7, steps=10):
         lossf(model(Xt[s]), yt[s]).backward()
         opt.step()
 
-    best = {"ours": np.inf, "torch": np.inf}
+    times = {"ours": [], "torch": []}
     for fn in (ours, theirs):
         for _ in range(3):
             fn()
@@ -207,8 +208,8 @@ def step_times(name, torch, nn, data, blocks=7, steps=10):
             t0 = time.perf_counter()
             for _ in range(steps):
                 fn()
-            best[key] = min(best[key], (time.perf_counter() - t0) / steps)
-    return best
+            times[key].append((time.perf_counter() - t0) / steps)
+    return times
 
 
 def main():
@@ -216,6 +217,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--nets", nargs="+", default=["simple", "two"], choices=["simple", "two"])
     ap.add_argument("--threads", default=THREADS, help="threads for both frameworks")
+    ap.add_argument("--blocks", type=int, default=7, help="timed blocks per framework (steps)")
     ap.add_argument("--steps-only", action="store_true",
                     help="only the steady-state step times (a minute, not an hour)")
     args = ap.parse_args()
@@ -229,15 +231,16 @@ def main():
     Xt, yt = load_mnist(subset="test")
     print(f"threads={args.threads}, torch {torch.__version__}, numpy {np.__version__}, "
           f"epochs={args.epochs}, load average {os.getloadavg()[0]:.2f} at start", flush=True)
-    print("\nSteady-state training step, batch 100 (best of 7 blocks of 10 steps, interleaved):")
-    print("| net | sknetphys ms/step | PyTorch ms/step | ratio | sknetphys s/epoch (x600) "
-          "| PyTorch s/epoch (x600) |")
-    print("|---|---|---|---|---|---|")
+    print(f"\nSteady-state training step, batch 100 ({args.blocks} interleaved blocks of 10 "
+          "steps; best and median block):")
+    print("| net | sknetphys ms/step best / median | PyTorch ms/step best / median "
+          "| ratio of bests | ratio of medians |")
+    print("|---|---|---|---|---|")
     for name in args.nets:
-        b = step_times(name, torch, nn, (X, y))
-        print(f"| {name} | {1e3 * b['ours']:.1f} | {1e3 * b['torch']:.1f} | "
-              f"{b['ours'] / b['torch']:.2f} | {600 * b['ours']:.2f} | {600 * b['torch']:.2f} |",
-              flush=True)
+        t = step_times(name, torch, nn, (X, y), blocks=args.blocks)
+        (ob, om), (tb, tm) = [(min(t[k]), np.median(t[k])) for k in ("ours", "torch")]
+        print(f"| {name} | {1e3 * ob:.1f} / {1e3 * om:.1f} | {1e3 * tb:.1f} / {1e3 * tm:.1f} | "
+              f"{ob / tb:.2f} | {om / tm:.2f} |", flush=True)
     if args.steps_only:
         return
     print()

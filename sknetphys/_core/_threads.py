@@ -1,17 +1,19 @@
-"""Run an image layer's work on all cores, one contiguous share of images per thread.
+"""Data parallelism: a batch's parts run on all cores, one network replica per thread.
 
-The threading policy of the image layers: the batch is cut into chunks of whole images and
-the chunks are dealt round-robin to ``n_threads()`` Python threads (the calling thread plus a
-persistent pool). Each thread runs the serial numba kernels (``nogil``) and BLAS GEMMs on its
-own chunks, with BLAS limited to one thread for the duration, so the cores never hold more
-threads than they can run: no numba thread pool, no BLAS threads spinning between calls.
-A single chunk runs inline and leaves BLAS its own threads (one GEMM over a small batch).
+The layers themselves run on one thread (their numba kernels are serial; BLAS brings its own
+threads). Image networks go further: ``Network.train_batch`` and ``predict_raw`` deal a
+batch's cache-sized parts to ``n_threads()`` Python threads, each with a replica of the
+network that shares its parameters, and limit BLAS to one thread meanwhile. The numba
+kernels release the GIL (``nogil=True``), so the threads run in parallel.
 
-``SKNETPHYS_NUM_THREADS`` sets the thread count. The default is 1: the layers then run
-their chunks inline and BLAS keeps its own threads. On the 2-vCPU machine this project is
-measured on (two hyperthreads of one core), two Python threads made the two-stage MNIST net's
-training step 1.5x slower than one (70 vs 45 ms, benchmarks/RESULTS.md); on a machine with
-real cores, try ``SKNETPHYS_NUM_THREADS`` = the number of cores.
+Measured on this project's 2-vCPU machine (MNIST, batch 100 in 4 parts of 25): the
+two-stage conv net's training step 37 -> 29.5 ms and the simple net's 7.2 -> 6.4 ms
+(medians), where layer-level threading (threads over the images inside each layer) had been
+1.5x slower than one thread: a part keeps its activations in one core's cache from layer to
+layer, and the threads meet once per batch instead of once per layer.
+
+``SKNETPHYS_NUM_THREADS`` sets the thread count; the default is the number of CPUs this
+process may run on.
 """
 
 import os
@@ -24,19 +26,20 @@ _BLAS = None
 
 
 def n_threads():
-    """Number of threads the image layers use (fixed at first call)."""
+    """Number of threads for data-parallel passes (fixed at first call)."""
     global _N_THREADS
     if _N_THREADS is None:
         env = os.environ.get("SKNETPHYS_NUM_THREADS")
-        _N_THREADS = max(1, int(env)) if env else 1
+        if env:
+            _N_THREADS = max(1, int(env))
+        else:
+            try:
+                _N_THREADS = len(os.sched_getaffinity(0))
+            except AttributeError:  # pragma: no cover - not on Linux
+                _N_THREADS = os.cpu_count() or 1
         if _N_THREADS > 1 and _blas_controller() is None:
             _N_THREADS = 1  # without threadpoolctl we cannot keep BLAS from oversubscribing
     return _N_THREADS
-
-
-def n_tasks(n, chunk):
-    """How many threads ``run_chunks(part, n, chunk)`` uses."""
-    return min(n_threads(), -(-n // chunk))
 
 
 def _blas_controller():
@@ -51,27 +54,20 @@ def _blas_controller():
     return _BLAS or None
 
 
-def run_chunks(part, n, chunk):
-    """Call ``part(t, starts)`` for each thread ``t``, where ``starts`` lists the first
-    image of every chunk (of ``chunk`` images, out of ``n``) that thread ``t`` handles."""
+def run_parallel(tasks):
+    """Call every function in ``tasks`` (no arguments), each on its own thread (the first
+    on this one), with BLAS limited to one thread; return their results in order."""
     global _EXECUTOR
-    starts = list(range(0, n, chunk))
-    T = min(n_threads(), len(starts))
-    if T == 1:
-        part(0, starts)
-        return
-    if _EXECUTOR is None:
-        _EXECUTOR = ThreadPoolExecutor(n_threads() - 1, thread_name_prefix="sknetphys")
+    if len(tasks) == 1:
+        return [tasks[0]()]
+    if _EXECUTOR is None or _EXECUTOR._max_workers < len(tasks) - 1:
+        _EXECUTOR = ThreadPoolExecutor(max(len(tasks), n_threads()) - 1,
+                                       thread_name_prefix="sknetphys")
     blas = _blas_controller()
     with blas.limit(limits=1) if blas is not None else nullcontext():
-        futures = [_EXECUTOR.submit(part, t, starts[t::T]) for t in range(1, T)]
+        futures = [_EXECUTOR.submit(task) for task in tasks[1:]]
         try:
-            part(0, starts[0::T])
+            first = tasks[0]()
         finally:
-            for fut in futures:
-                fut.result()
-
-
-def split_evenly(n):
-    """Chunk size giving every thread one contiguous share of ``n`` images."""
-    return max(1, -(-n // n_threads()))
+            rest = [fut.result() for fut in futures]
+    return [first] + rest

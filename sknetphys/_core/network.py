@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from ._threads import n_threads, run_parallel
+
 # Training passes over image batches take as many images as keep their activations within
 # _PASS_BYTES, so that every layer finds its input still in cache, but at least _PASS_ROWS
 # (the GEMMs of later layers, dense ones above all, lose efficiency on fewer rows).
@@ -49,17 +51,10 @@ class Network:
         sizes_b = [int(np.prod(layer.param_shapes[1])) for layer in weighted]
         self.n_weights = sum(sizes_w)
         self.n_params = self.n_weights + sum(sizes_b)
+        self.weighted_layers = weighted
         self.params = np.zeros(self.n_params, dtype=self.dtype)
         self.grads = np.zeros(self.n_params, dtype=self.dtype)
-        ow, ob = 0, self.n_weights
-        for layer, sw, sb in zip(weighted, sizes_w, sizes_b):
-            wshape, bshape = layer.param_shapes
-            layer.bind(
-                [self.params[ow : ow + sw].reshape(wshape), self.params[ob : ob + sb].reshape(bshape)],
-                [self.grads[ow : ow + sw].reshape(wshape), self.grads[ob : ob + sb].reshape(bshape)],
-            )
-            ow, ob = ow + sw, ob + sb
-        self.weighted_layers = weighted
+        self._bind()
         # A layer below the first weighted layer needs no input gradient.
         first = next((i for i, layer in enumerate(self.layers) if layer.param_shapes), len(self.layers))
         self._need_dx = [i > first for i in range(len(self.layers))]
@@ -74,6 +69,33 @@ class Network:
         row = sum(layer.row_bytes() for layer in self.layers)
         self.pass_rows = max(_PASS_ROWS, _PASS_BYTES // row) if images else None
         self._grad_sum = None
+        self._replicas = []
+
+    def _bind(self):
+        """Give every weighted layer its views into ``params`` and ``grads``."""
+        ow, ob = 0, self.n_weights
+        for layer in self.weighted_layers:
+            wshape, bshape = layer.param_shapes
+            sw, sb = int(np.prod(wshape)), int(np.prod(bshape))
+            layer.bind(
+                [self.params[ow : ow + sw].reshape(wshape), self.params[ob : ob + sb].reshape(bshape)],
+                [self.grads[ow : ow + sw].reshape(wshape), self.grads[ob : ob + sb].reshape(bshape)],
+            )
+            ow, ob = ow + sw, ob + sb
+
+    def replicas(self, n):
+        """``n`` networks that share this one's ``params`` (not its gradients or buffers):
+        one per extra thread of a data-parallel pass."""
+        while len(self._replicas) < n:
+            rep = Network(self.specs, self.input_shape, self.dtype)
+            rep.params = self.params
+            rep._bind()
+            self._replicas.append(rep)
+        for rep in self._replicas[:n]:
+            if rep.params is not self.params:  # params was replaced, not updated in place
+                rep.params = self.params
+                rep._bind()
+        return self._replicas[:n]
 
     def __getstate__(self):
         # Views and scratch buffers do not survive pickling as views: pickle the recipe and
@@ -116,31 +138,69 @@ class Network:
             x = layer.forward(x, training, rng)
         return x
 
+    def parts(self, m):
+        """The row slices a batch of ``m`` rows is processed in: equal parts of at most
+        ``pass_rows`` rows (100 rows in 4 x 25, not 3 x 32 + 4); one part for dense nets."""
+        if self.pass_rows is None or self.pass_rows >= m:
+            return [slice(0, m)]
+        step = -(-m // -(-m // self.pass_rows))
+        return [slice(a, min(m, a + step)) for a in range(0, m, step)]
+
     def train_batch(self, x, t, loss, delta, rng=None, fused_update=None):
         """Forward, loss and backward for one batch: ``grads`` = the gradient of the mean loss.
 
-        Image networks go through the batch in parts of ``pass_rows`` rows and sum the
-        parts' gradients (the same sum in another order). Returns ``(mean loss, n)`` where
-        ``n`` is as for :meth:`backward`.
+        Image networks go through the batch in :meth:`parts`, dealt round-robin to
+        ``n_threads()`` threads (each with a replica that shares ``params``), and sum the
+        parts' gradients: the same sum in another order. Each part draws its own generator
+        from ``rng`` (dropout, augmentation), so the result does not depend on the thread
+        count beyond rounding. Returns ``(mean loss, n)`` with ``n`` as for :meth:`backward`.
         """
         m = x.shape[0]
-        if self.pass_rows is None or self.pass_rows >= m:
+        parts = self.parts(m)
+        if len(parts) == 1:
             value = loss(self.forward(x, True, rng), t, delta)
             return value, self.backward(delta, fused_update)
-        if self._grad_sum is None:
-            self._grad_sum = np.empty_like(self.grads)
-        step = -(-m // -(-m // self.pass_rows))  # equal parts: 100 rows in 4 x 25, not 3 x 32 + 4
-        value = 0.0
-        for start in range(0, m, step):
-            part = slice(start, min(m, start + step))
-            value += loss(self.forward(x[part], True, rng), t[part], delta[part], m)
-            self.backward(delta[part])
-            if start == 0:
-                np.copyto(self._grad_sum, self.grads)
-            else:
-                np.add(self._grad_sum, self.grads, out=self._grad_sum)
+        rngs = ([None] * len(parts) if rng is None else
+                [np.random.default_rng(seed) for seed in rng.integers(2**63, size=len(parts))])
+        T = min(n_threads(), len(parts))
+        nets = [self] + self.replicas(T - 1)
+
+        def work(k):
+            net = nets[k]
+            if net._grad_sum is None:
+                net._grad_sum = np.empty_like(net.grads)
+            value = 0.0
+            for j in range(k, len(parts), T):
+                p = parts[j]
+                value += loss(net.forward(x[p], True, rngs[j]), t[p], delta[p], m)
+                net.backward(delta[p])
+                if j == k:
+                    np.copyto(net._grad_sum, net.grads)
+                else:
+                    np.add(net._grad_sum, net.grads, out=net._grad_sum)
+            return value
+
+        values = run_parallel([lambda k=k: work(k) for k in range(T)])
         np.copyto(self.grads, self._grad_sum)
-        return value, 0
+        for net in nets[1:]:
+            np.add(self.grads, net._grad_sum, out=self.grads)
+        return sum(values), 0
+
+    def predict(self, X, out):
+        """Outputs for all rows of ``X`` into ``out``, in chunks of ``pass_rows`` (256 for
+        dense nets) dealt to ``n_threads()`` threads for image networks."""
+        n = X.shape[0]
+        size = self.pass_rows or 256
+        chunks = [slice(a, min(n, a + size)) for a in range(0, n, size)]
+        T = 1 if self.pass_rows is None else min(n_threads(), len(chunks))
+        nets = [self] + self.replicas(T - 1)
+
+        def work(k):
+            for c in chunks[k::T]:
+                out[c] = nets[k].forward(X[c], training=False)
+
+        run_parallel([lambda k=k: work(k) for k in range(T)])
+        return out
 
     def backward(self, delta, fused_update=None):
         """Backpropagate ``delta`` = dLoss/d(output); fills ``self.grads``.

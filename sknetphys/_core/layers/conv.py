@@ -18,7 +18,6 @@ from ..kernels.pool import (
     upsample_forward,
 )
 from ._base import Layer, LayerSpec, activation_code, as_tuple
-from .._threads import n_tasks, n_threads, run_chunks, split_evenly
 
 # Bytes of one im2col chunk: small enough to stay in cache between im2col and the GEMM,
 # large enough that the GEMM is efficient (measured: ~1.5-3 MB is the plateau here).
@@ -132,21 +131,18 @@ class _Conv2DLayer(Layer):
     def allocate(self, capacity):
         super().allocate(capacity)
         k, f = self.n_cols, self.output_shape[2]
-        t = n_threads()
         self._y = self._buffer(self.output_shape)
         self._dx = self._buffer(self.input_shape)
         self._ones = np.ones(capacity * self.n_pix, dtype=self.dtype)  # bias grad = ones @ dy
-        self._xp = np.empty((t,) + self._pad_shape, dtype=self.dtype)
+        self._xp = np.empty(self._pad_shape, dtype=self.dtype)
         if self.transposed:
             # Flat, so that the first n images' matrix is a contiguous (k, n*P) view.
             self._cols_t = np.empty(k * capacity * self.n_pix, dtype=self.dtype)
             self._yt = np.empty(f * capacity * self.n_pix if f <= _PLANAR_MAX_FILTERS else 0,
                                 dtype=self.dtype)
         else:
-            rows = min(self.chunk, capacity) * self.n_pix
-            self._cols = np.empty((t, rows, k), dtype=self.dtype)  # one per thread
-            self._dw_part = np.empty((t, k, f), dtype=self.dtype)  # per-thread dW sums
-            self._dw_acc = np.empty((t, k, f), dtype=self.dtype)
+            self._cols = np.empty((min(self.chunk, capacity) * self.n_pix, k), dtype=self.dtype)
+            self._dw_part = np.empty((k, f), dtype=self.dtype)  # one chunk's dW
 
     def row_bytes(self):
         extra = self.n_cols * self.n_pix * self.dtype.itemsize if self.transposed else 0
@@ -157,13 +153,13 @@ class _Conv2DLayer(Layer):
         size = n * self.n_pix
         return self._cols_t[: self.n_cols * size].reshape(self.n_cols, size)
 
-    def _im2col(self, x, i0, i1, t):
-        """Row-layout cols of images ``i0:i1``: a view of ``x`` (1x1 kernels) or thread
-        t's chunk buffer."""
+    def _im2col(self, x, i0, i1):
+        """Row-layout cols of images ``i0:i1``: a view of ``x`` (1x1 kernels) or the chunk
+        buffer."""
         if self._pointwise:
             return x[i0:i1].reshape(-1, self.n_cols)
-        cols = self._cols[t, : (i1 - i0) * self.n_pix]
-        im2col(x[i0:i1], *self._geometry, cols, self._xp[t])
+        cols = self._cols[: (i1 - i0) * self.n_pix]
+        im2col(x[i0:i1], *self._geometry, cols, self._xp)
         return cols
 
     def forward(self, x, training=False, rng=None):
@@ -177,7 +173,7 @@ class _Conv2DLayer(Layer):
         P = self.n_pix
         if self.transposed:
             cols_t = self._cols_t_view(n)
-            im2col_t(x, *self._geometry, cols_t, self._xp[0])
+            im2col_t(x, *self._geometry, cols_t, self._xp)
             if f <= _PLANAR_MAX_FILTERS:
                 # y.T = W.T @ cols_t keeps BLAS on long rows (measured 2x faster than
                 # cols_t.T @ W for 7 filters); the transpose is fused with the bias/activation
@@ -188,13 +184,10 @@ class _Conv2DLayer(Layer):
                 np.matmul(cols_t.T, wm, out=y2)
                 bias_activation(y2, b, self.code)
         else:
-            def part(t, starts):
-                for i0 in starts:
-                    i1 = min(n, i0 + self.chunk)
-                    np.matmul(self._im2col(x, i0, i1, t), wm, out=y2[i0 * P : i1 * P])
-                    bias_activation(y2[i0 * P : i1 * P], b, self.code)
-
-            run_chunks(part, n, self.chunk)
+            for i0 in range(0, n, self.chunk):
+                rows = slice(i0 * P, min(n, i0 + self.chunk) * P)
+                np.matmul(self._im2col(x, i0, min(n, i0 + self.chunk)), wm, out=y2[rows])
+                bias_activation(y2[rows], b, self.code)
         self._x, self._yn = x, y
         return y
 
@@ -215,34 +208,24 @@ class _Conv2DLayer(Layer):
             np.matmul(cols_t, dy2, out=dw2)
             if need_dx:  # cols_t is free now: it takes d(cols_t)
                 np.matmul(wm, dy2.T, out=cols_t)
-                col2im_t(cols_t, *self._geometry, dx, self._xp[0])
+                col2im_t(cols_t, *self._geometry, dx, self._xp)
             return dx
 
-        n_parts = n_tasks(n, self.chunk)
-        # dW accumulates per thread, summed at the end (directly into dW if alone)
-        dw_acc = [dw2] if n_parts == 1 else self._dw_acc
-
-        def part(t, starts):
-            for j, i0 in enumerate(starts):
-                i1 = min(n, i0 + self.chunk)
-                d = dy2[i0 * P : i1 * P]
-                cols = self._im2col(x, i0, i1, t)
-                if j == 0:
-                    np.matmul(cols.T, d, out=dw_acc[t])
+        for i0 in range(0, n, self.chunk):
+            i1 = min(n, i0 + self.chunk)
+            d = dy2[i0 * P : i1 * P]
+            cols = self._im2col(x, i0, i1)
+            # dW sums over the chunks
+            np.matmul(cols.T, d, out=dw2 if i0 == 0 else self._dw_part)
+            if i0 > 0:
+                np.add(dw2, self._dw_part, out=dw2)
+            if need_dx:
+                if self._pointwise:
+                    np.matmul(d, wm.T, out=dx[i0:i1].reshape(-1, self.n_cols))
                 else:
-                    np.matmul(cols.T, d, out=self._dw_part[t])
-                    np.add(dw_acc[t], self._dw_part[t], out=dw_acc[t])
-                if need_dx:
-                    if self._pointwise:
-                        np.matmul(d, wm.T, out=dx[i0:i1].reshape(-1, self.n_cols))
-                    else:
-                        dcols = self._cols[t, : (i1 - i0) * P]
-                        np.matmul(d, wm.T, out=dcols)
-                        col2im(dcols, *self._geometry, dx[i0:i1], self._xp[t])
-
-        run_chunks(part, n, self.chunk)
-        if n_parts > 1:
-            np.sum(self._dw_acc[:n_parts], axis=0, out=dw2)
+                    dcols = self._cols[: (i1 - i0) * P]
+                    np.matmul(d, wm.T, out=dcols)
+                    col2im(dcols, *self._geometry, dx[i0:i1], self._xp)
         return dx
 
 
@@ -333,63 +316,37 @@ class _MaxPoolLayer(_PoolLayer):
         n = x.shape[0]
         x = np.ascontiguousarray(x)
         y = self._y[:n]
-        p, s = self.pool, self.strides
-        c = split_evenly(n)
         self._x = x
         self._have_arg = bool(training)
         if training:
-            self._winners(x, y)
+            maxpool_forward(x, *self.pool, *self.strides, y, self._arg[:n])
         else:  # prediction: the values only, twice as fast
-            run_chunks(lambda t, st: [maxpool_values(x[a : a + c], *p, *s, y[a : a + c])
-                                      for a in st], n, c)
+            maxpool_values(x, *self.pool, *self.strides, y)
         return y
-
-    def _winners(self, x, y):
-        """``y`` and, in ``self._arg``, where each maximum came from (for backward)."""
-        n = x.shape[0]
-        arg = self._arg[:n]
-        p, s = self.pool, self.strides
-        c = split_evenly(n)
-        run_chunks(lambda t, st: [maxpool_forward(x[a : a + c], *p, *s, y[a : a + c],
-                                                  arg[a : a + c]) for a in st], n, c)
 
     def backward(self, dy, need_dx):
         if not need_dx:
             return None
         n = dy.shape[0]
-        dy = np.ascontiguousarray(dy)
         dx, arg = self._dx[:n], self._arg[:n]
-        p, s = self.pool, self.strides
-        c = split_evenly(n)
         if not self._have_arg:  # a backward pass after a prediction-mode forward
-            self._winners(self._x, self._y[:n])
+            maxpool_forward(self._x, *self.pool, *self.strides, self._y[:n], arg)
             self._have_arg = True
-        run_chunks(lambda t, st: [maxpool_backward(dy[a : a + c], arg[a : a + c], *p, *s,
-                                                   dx[a : a + c]) for a in st], n, c)
+        maxpool_backward(np.ascontiguousarray(dy), arg, *self.pool, *self.strides, dx)
         return dx
 
 
 class _AvgPoolLayer(_PoolLayer):
     def forward(self, x, training=False, rng=None):
-        n = x.shape[0]
-        x = np.ascontiguousarray(x)
-        y = self._y[:n]
-        p, s = self.pool, self.strides
-        c = split_evenly(n)
-        run_chunks(lambda t, st: [avgpool_forward(x[a : a + c], *p, *s, y[a : a + c]) for a in st],
-                   n, c)
+        y = self._y[: x.shape[0]]
+        avgpool_forward(np.ascontiguousarray(x), *self.pool, *self.strides, y)
         return y
 
     def backward(self, dy, need_dx):
         if not need_dx:
             return None
-        n = dy.shape[0]
-        dy = np.ascontiguousarray(dy)
-        dx = self._dx[:n]
-        p, s = self.pool, self.strides
-        c = split_evenly(n)
-        run_chunks(lambda t, st: [avgpool_backward(dy[a : a + c], *p, *s, dx[a : a + c]) for a in st],
-                   n, c)
+        dx = self._dx[: dy.shape[0]]
+        avgpool_backward(np.ascontiguousarray(dy), *self.pool, *self.strides, dx)
         return dx
 
 
