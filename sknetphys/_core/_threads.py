@@ -6,11 +6,11 @@ batch's cache-sized parts to ``n_threads()`` Python threads, each with a replica
 network that shares its parameters, and limit BLAS to one thread meanwhile. The numba
 kernels release the GIL (``nogil=True``), so the threads run in parallel.
 
-Measured on this project's 2-vCPU machine (MNIST, batch 100 in 4 parts of 25): the
-two-stage conv net's training step 37 -> 29.5 ms and the simple net's 7.2 -> 6.4 ms
-(medians), where layer-level threading (threads over the images inside each layer) had been
-1.5x slower than one thread: a part keeps its activations in one core's cache from layer to
-layer, and the threads meet once per batch instead of once per layer.
+Measured on this project's 2-vCPU machine (MNIST, batch 100 in 4 parts of 25; against one
+thread with BLAS on both cores): the two-stage conv net's training step 38.3 -> 31.4 ms and
+the simple net's 7.2 -> 6.4 ms (medians), where threads over the images inside each layer
+had been 1.5x slower than one thread: a part keeps its activations in one core's cache from
+layer to layer, and the threads synchronise once per batch instead of once per layer.
 
 ``SKNETPHYS_NUM_THREADS`` sets the thread count; the default is the number of CPUs this
 process may run on.
