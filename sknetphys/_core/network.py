@@ -7,9 +7,9 @@ from ._threads import n_threads, run_parallel
 # Training passes over image batches take as many images as keep their activations within
 # _PASS_BYTES, so that every layer finds its input still in cache, but at least _PASS_ROWS
 # (the GEMMs of later layers, dense ones above all, lose efficiency on fewer rows).
-# Measured on MNIST, batch 100 in 4 passes of 25: the simple conv net's step 9.2 -> 6.8 ms
-# (median; 8 rows: 8.1 ms), the two-stage net's unchanged within noise (39 ms; 50 rows
-# 37 ms, 17 rows 41 ms).
+# Measured on MNIST on one thread, batch 100 in 4 passes of 25: the simple conv net's step
+# 9.2 -> 6.8 ms (8 rows: 8.1 ms); the two-stage net's unchanged within noise (17-50 rows).
+# The parts are also what the threads share out (see train_batch).
 _PASS_BYTES = 3 << 20
 _PASS_ROWS = 32
 
@@ -88,13 +88,9 @@ class Network:
         one per extra thread of a data-parallel pass."""
         while len(self._replicas) < n:
             rep = Network(self.specs, self.input_shape, self.dtype)
-            rep.params = self.params
+            rep.params = self.params  # optimizers update params in place: the views stay valid
             rep._bind()
             self._replicas.append(rep)
-        for rep in self._replicas[:n]:
-            if rep.params is not self.params:  # params was replaced, not updated in place
-                rep.params = self.params
-                rep._bind()
         return self._replicas[:n]
 
     def __getstate__(self):

@@ -52,7 +52,7 @@ def train(net, loss, optimizer, state, X, T, history, *, batch_size, max_iter, s
     ``DivergenceError`` is raised.
     """
     batches = _Batches(X, T, min(batch_size, X.shape[0]), shuffle, rng)
-    net.allocate(batches.size)
+    net.allocate(net.parts(batches.size)[0].stop)  # the rows of one pass
     delta = np.empty((batches.size,) + net.output_shape, dtype=net.dtype)
     if history.best_params is None:
         history.best_params = net.params.copy()
