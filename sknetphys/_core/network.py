@@ -47,10 +47,11 @@ class Network:
             self.layers[0].receives_input = True
 
         weighted = [layer for layer in self.layers if layer.param_shapes]
-        sizes_w = [int(np.prod(layer.param_shapes[0])) for layer in weighted]
-        sizes_b = [int(np.prod(layer.param_shapes[1])) for layer in weighted]
-        self.n_weights = sum(sizes_w)
-        self.n_params = self.n_weights + sum(sizes_b)
+        # (weights, biases) sizes per weighted layer, for the offsets of their views
+        self._sizes = [(int(np.prod(w)), int(np.prod(b)))
+                       for w, b in (layer.param_shapes for layer in weighted)]
+        self.n_weights = sum(sw for sw, _ in self._sizes)
+        self.n_params = self.n_weights + sum(sb for _, sb in self._sizes)
         self.weighted_layers = weighted
         self.params = np.zeros(self.n_params, dtype=self.dtype)
         self.grads = np.zeros(self.n_params, dtype=self.dtype)
@@ -74,9 +75,8 @@ class Network:
     def _bind(self):
         """Give every weighted layer its views into ``params`` and ``grads``."""
         ow, ob = 0, self.n_weights
-        for layer in self.weighted_layers:
+        for layer, (sw, sb) in zip(self.weighted_layers, self._sizes):
             wshape, bshape = layer.param_shapes
-            sw, sb = int(np.prod(wshape)), int(np.prod(bshape))
             layer.bind(
                 [self.params[ow : ow + sw].reshape(wshape), self.params[ob : ob + sb].reshape(bshape)],
                 [self.grads[ow : ow + sw].reshape(wshape), self.grads[ob : ob + sb].reshape(bshape)],
