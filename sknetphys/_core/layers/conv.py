@@ -5,9 +5,16 @@ Shapes exclude the batch axis: a layer's ``input_shape`` is ``(height, width, ch
 
 import numpy as np
 
-from ..kernels.activations import activation_grad, bias_activation, bias_activation_t
+from ..kernels.activations import activation_grad, bias_activation
 from ..kernels.augment import shift_rotate
-from ..kernels.conv import col2im, col2im_t, im2col, im2col_t, pad_shape
+from ..kernels.blas import column_sums
+from ..kernels.conv import (
+    conv_backward,
+    conv_backward_t,
+    conv_forward,
+    conv_forward_t,
+    pad_shape,
+)
 from ..kernels.pool import (
     avgpool_backward,
     avgpool_forward,
@@ -133,16 +140,14 @@ class _Conv2DLayer(Layer):
         k, f = self.n_cols, self.output_shape[2]
         self._y = self._buffer(self.output_shape)
         self._dx = self._buffer(self.input_shape)
-        self._ones = np.ones(capacity * self.n_pix, dtype=self.dtype)  # bias grad = ones @ dy
         self._xp = np.empty(self._pad_shape, dtype=self.dtype)
         if self.transposed:
             # Flat, so that the first n images' matrix is a contiguous (k, n*P) view.
             self._cols_t = np.empty(k * capacity * self.n_pix, dtype=self.dtype)
             self._yt = np.empty(f * capacity * self.n_pix if f <= _PLANAR_MAX_FILTERS else 0,
                                 dtype=self.dtype)
-        else:
+        elif not self._pointwise:
             self._cols = np.empty((min(self.chunk, capacity) * self.n_pix, k), dtype=self.dtype)
-            self._dw_part = np.empty((k, f), dtype=self.dtype)  # one chunk's dW
 
     def row_bytes(self):
         extra = self.n_cols * self.n_pix * self.dtype.itemsize if self.transposed else 0
@@ -153,15 +158,6 @@ class _Conv2DLayer(Layer):
         size = n * self.n_pix
         return self._cols_t[: self.n_cols * size].reshape(self.n_cols, size)
 
-    def _im2col(self, x, i0, i1):
-        """Row-layout cols of images ``i0:i1``: a view of ``x`` (1x1 kernels) or the chunk
-        buffer."""
-        if self._pointwise:
-            return x[i0:i1].reshape(-1, self.n_cols)
-        cols = self._cols[: (i1 - i0) * self.n_pix]
-        im2col(x[i0:i1], *self._geometry, cols, self._xp)
-        return cols
-
     def forward(self, x, training=False, rng=None):
         n = x.shape[0]
         x = np.ascontiguousarray(x)
@@ -170,24 +166,15 @@ class _Conv2DLayer(Layer):
         wm = W.reshape(self.n_cols, f)
         y = self._y[:n]
         y2 = y.reshape(n * self.n_pix, f)
-        P = self.n_pix
-        if self.transposed:
-            cols_t = self._cols_t_view(n)
-            im2col_t(x, *self._geometry, cols_t, self._xp)
-            if f <= _PLANAR_MAX_FILTERS:
-                # y.T = W.T @ cols_t keeps BLAS on long rows (measured 2x faster than
-                # cols_t.T @ W for 7 filters); the transpose is fused with the bias/activation
-                yt = self._yt[: f * n * P].reshape(f, n * P)
-                np.matmul(wm.T, cols_t, out=yt)
-                bias_activation_t(yt, b, self.code, y2)
-            else:
-                np.matmul(cols_t.T, wm, out=y2)
-                bias_activation(y2, b, self.code)
+        if self._pointwise:  # a 1x1 kernel with stride 1: cols is the input itself
+            np.matmul(x.reshape(-1, self.n_cols), wm, out=y2)
+            bias_activation(y2, b, self.code)
+        elif self.transposed:
+            yt = self._yt[: f * n * self.n_pix].reshape(-1, n * self.n_pix)
+            conv_forward_t(x, wm, b, self.code, *self._geometry, self._cols_t_view(n),
+                           self._xp, yt, y2)
         else:
-            for i0 in range(0, n, self.chunk):
-                rows = slice(i0 * P, min(n, i0 + self.chunk) * P)
-                np.matmul(self._im2col(x, i0, min(n, i0 + self.chunk)), wm, out=y2[rows])
-                bias_activation(y2[rows], b, self.code)
+            conv_forward(x, wm, b, self.code, *self._geometry, self._cols, self._xp, y2)
         self._x, self._yn = x, y
         return y
 
@@ -196,37 +183,25 @@ class _Conv2DLayer(Layer):
         x = self._x
         n = dy.shape[0]
         f = self.output_shape[2]
-        P = self.n_pix
         wm = self.params[0].reshape(self.n_cols, f)
         dw2 = dW.reshape(self.n_cols, f)
-        dy2 = np.ascontiguousarray(dy).reshape(n * P, f)
-        activation_grad(self._yn, dy2, self.code)
-        np.matmul(self._ones[: n * P], dy2, out=db)
-        dx = self._dx[:n] if need_dx else None
-        if self.transposed:
-            cols_t = self._cols_t_view(n)  # as the forward pass left it
-            np.matmul(cols_t, dy2, out=dw2)
-            if need_dx:  # cols_t is free now: it takes d(cols_t)
-                np.matmul(wm, dy2.T, out=cols_t)
-                col2im_t(cols_t, *self._geometry, dx, self._xp)
-            return dx
-
-        for i0 in range(0, n, self.chunk):
-            i1 = min(n, i0 + self.chunk)
-            d = dy2[i0 * P : i1 * P]
-            cols = self._im2col(x, i0, i1)
-            # dW sums over the chunks
-            np.matmul(cols.T, d, out=dw2 if i0 == 0 else self._dw_part)
-            if i0 > 0:
-                np.add(dw2, self._dw_part, out=dw2)
+        dy2 = np.ascontiguousarray(dy).reshape(n * self.n_pix, f)
+        y2 = self._yn.reshape(n * self.n_pix, f)
+        dx = self._dx[:n]
+        if self._pointwise:
+            activation_grad(y2, dy2, self.code)
+            column_sums(dy2, db)
+            x2 = x.reshape(-1, self.n_cols)
+            np.matmul(x2.T, dy2, out=dw2)
             if need_dx:
-                if self._pointwise:
-                    np.matmul(d, wm.T, out=dx[i0:i1].reshape(-1, self.n_cols))
-                else:
-                    dcols = self._cols[: (i1 - i0) * P]
-                    np.matmul(d, wm.T, out=dcols)
-                    col2im(dcols, *self._geometry, dx[i0:i1], self._xp)
-        return dx
+                np.matmul(dy2, wm.T, out=dx.reshape(-1, self.n_cols))
+        elif self.transposed:
+            conv_backward_t(dy2, y2, wm, self.code, *self._geometry, self._cols_t_view(n),
+                            self._xp, dw2, db, need_dx, dx)
+        else:
+            conv_backward(x, dy2, y2, wm, self.code, *self._geometry, self._cols, self._xp,
+                          dw2, db, need_dx, dx)
+        return dx if need_dx else None
 
 
 class _Pool2D(LayerSpec):

@@ -1,0 +1,47 @@
+"""The BLAS calls numba kernels make, against numpy."""
+
+import numpy as np
+import pytest
+
+from sknetphys._core.kernels.blas import column_sums, gemm
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("trans_a", [False, True])
+@pytest.mark.parametrize("trans_b", [False, True])
+def test_gemm_matches_numpy_on_views(dtype, trans_a, trans_b):
+    rng = np.random.default_rng(0)
+    m, k, n = 5, 7, 3
+    # every operand a view with a row stride wider than its rows
+    a = rng.standard_normal((k + 2, m + 3) if trans_a else (m + 2, k + 3)).astype(dtype)
+    b = rng.standard_normal((n + 2, k + 1) if trans_b else (k + 2, n + 1)).astype(dtype)
+    c = rng.standard_normal((m + 1, n + 4)).astype(dtype)
+    av = a[1 : 1 + k, 2 : 2 + m] if trans_a else a[1 : 1 + m, 2 : 2 + k]
+    bv = b[1 : 1 + n, :k] if trans_b else b[1 : 1 + k, :n]
+    cv = c[1:, 3 : 3 + n]
+    before = c.copy()
+    ref = 0.5 * (av.T if trans_a else av) @ (bv.T if trans_b else bv) - 2.0 * cv
+    gemm(trans_a, trans_b, 0.5, av, bv, -2.0, cv)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(cv, ref, rtol=tol, atol=tol)
+    outside = np.ones(c.shape, bool)
+    outside[1:, 3 : 3 + n] = False
+    np.testing.assert_array_equal(c[outside], before[outside])  # nothing else written
+
+
+def test_gemm_degenerate_sizes():
+    c = np.full((2, 3), 4.0)
+    gemm(False, False, 1.0, np.empty((2, 0)), np.empty((0, 3)), 0.5, c)  # k = 0: c *= beta
+    np.testing.assert_array_equal(c, 2.0)
+    gemm(False, False, 1.0, np.empty((0, 4)), np.empty((4, 3)), 0.0, np.empty((0, 3)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_column_sums_matches_numpy(dtype):
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((300, 9)).astype(dtype)
+    out = np.full(7, np.nan, dtype)
+    column_sums(a[5:, 1:8], out)
+    np.testing.assert_allclose(out, a[5:, 1:8].sum(axis=0), rtol=1e-5, atol=1e-4)
+    column_sums(a[:0, :7], out)
+    np.testing.assert_array_equal(out, 0)
