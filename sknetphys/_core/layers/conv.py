@@ -15,6 +15,7 @@ from ..kernels.conv import (
     conv_forward_t,
     pad_shape,
 )
+from ..kernels import winograd as wg
 from ..kernels.pool import (
     avgpool_backward,
     avgpool_forward,
@@ -31,6 +32,8 @@ from ._base import Layer, LayerSpec, activation_code, as_tuple
 _CHUNK_BYTES = 2 << 20
 _TRANSPOSE_BELOW = 32  # kernel_w * in_channels: see _Conv2DLayer
 _PLANAR_MAX_FILTERS = 8  # transposed layout: compute the output planar up to this many filters
+_WINOGRAD_WIDTHS = (3, 5)  # kernel widths with a Winograd F(2, kw) path (stride 1)
+_WINOGRAD_CHUNK_BYTES = 1 << 20  # V, M and Vk of one chunk of images
 
 
 def _image_shape(input_shape, name):
@@ -134,6 +137,20 @@ class _Conv2DLayer(Layer):
         # kept from the forward pass for dW (see kernels/conv.py). Otherwise chunks of
         # row-layout cols that stay in cache, recomputed for the backward pass.
         self.transposed = not self._pointwise and kw * c < _TRANSPOSE_BELOW
+        # Stride 1 with a 3- or 5-wide kernel: Winograd along the rows (kernels/winograd.py),
+        # 6 GEMM products per 2 outputs where im2col needs 10 for 5 wide.
+        winograd_ok = not self._pointwise and strides == (1, 1) and kw in _WINOGRAD_WIDTHS
+        self.winograd = winograd_ok and not self.transposed
+        if winograd_ok:
+            AT, G, BT = wg.minimal_filtering(kw)
+            self._AT, self._G, self._BT = (a.astype(self.dtype) for a in (AT, G, BT))
+            self._wg_xp_shape, (tw, hy) = wg.scratch_shape(h, w, c, *kernel, *pads, *out_hw)
+            self._v_shape = (kw + 1, tw, hy, c)  # one image's V
+            self._v_image = (kw + 1) * tw * hy * c
+            self._m_rows = tw * out_hw[0]  # GEMM rows per image
+            per_image = (self._v_image + (kw + 1) * self._m_rows * filters
+                         + self._m_rows * kh * c) * self.dtype.itemsize
+            self._wg_chunk = max(1, _WINOGRAD_CHUNK_BYTES // per_image)
 
     def allocate(self, capacity):
         super().allocate(capacity)
@@ -141,7 +158,19 @@ class _Conv2DLayer(Layer):
         self._y = self._buffer(self.output_shape)
         self._dx = self._buffer(self.input_shape)
         self._xp = np.empty(self._pad_shape, dtype=self.dtype)
-        if self.transposed:
+        if self.winograd:
+            kh, c = self.kernel[0], self.input_shape[2]
+            nt, chunk = self.kernel[1] + 1, min(self._wg_chunk, capacity)
+            # V is kept for the backward pass (flat: the first n images are a contiguous
+            # view); M and Vk hold one chunk.
+            self._V = np.empty(capacity * self._v_image, dtype=self.dtype)
+            self._M = np.empty(nt * chunk * self._m_rows * f, dtype=self.dtype)
+            self._Vk = np.empty((chunk * self._m_rows, kh * c), dtype=self.dtype)
+            self._U = np.empty((nt, kh * c, f), dtype=self.dtype)
+            self._dU = np.empty((nt, kh * c, f), dtype=self.dtype)
+            self._wg_xp = np.empty(self._wg_xp_shape, dtype=self.dtype)
+            self._wg_q = np.empty(2 * self.output_shape[0] * f, dtype=self.dtype)
+        elif self.transposed:
             # Flat, so that the first n images' matrix is a contiguous (k, n*P) view.
             self._cols_t = np.empty(k * capacity * self.n_pix, dtype=self.dtype)
             self._yt = np.empty(f * capacity * self.n_pix if f <= _PLANAR_MAX_FILTERS else 0,
@@ -150,8 +179,13 @@ class _Conv2DLayer(Layer):
             self._cols = np.empty((min(self.chunk, capacity) * self.n_pix, k), dtype=self.dtype)
 
     def row_bytes(self):
-        extra = self.n_cols * self.n_pix * self.dtype.itemsize if self.transposed else 0
-        return super().row_bytes() + extra
+        extra = self.n_cols * self.n_pix if self.transposed else 0
+        if self.winograd:  # V, kept for the backward pass
+            extra = self._v_image
+        return super().row_bytes() + extra * self.dtype.itemsize
+
+    def _v_view(self, n):
+        return self._V[: n * self._v_image].reshape((n,) + self._v_shape)
 
     def _cols_t_view(self, n):
         """The transposed layout's (k, n*P) matrix for the first ``n`` images."""
@@ -169,6 +203,10 @@ class _Conv2DLayer(Layer):
         if self._pointwise:  # a 1x1 kernel with stride 1: cols is the input itself
             np.matmul(x.reshape(-1, self.n_cols), wm, out=y2)
             bias_activation(y2, b, self.code)
+        elif self.winograd:
+            wg.winograd_forward(x, W, b, self.code, self._G, self._AT, self._BT, *self.pads,
+                                self._v_view(n), self._M, self._Vk, self._U, self._wg_xp,
+                                self._wg_q, y)
         elif self.transposed:
             yt = self._yt[: f * n * self.n_pix].reshape(-1, n * self.n_pix)
             conv_forward_t(x, wm, b, self.code, *self._geometry, self._cols_t_view(n),
@@ -195,6 +233,11 @@ class _Conv2DLayer(Layer):
             np.matmul(x2.T, dy2, out=dw2)
             if need_dx:
                 np.matmul(dy2, wm.T, out=dx.reshape(-1, self.n_cols))
+        elif self.winograd:
+            wg.winograd_backward(dy2.reshape(self._yn.shape), self._yn, self.code,
+                                 self._G, self._AT, self._BT, *self.pads, self._v_view(n),
+                                 self._M, self._Vk, self._U, self._dU, self._wg_xp, self._wg_q,
+                                 dW, db, need_dx, dx)
         elif self.transposed:
             conv_backward_t(dy2, y2, wm, self.code, *self._geometry, self._cols_t_view(n),
                             self._xp, dw2, db, need_dx, dx)

@@ -72,22 +72,39 @@ CONV_CASES = [
     ((6, 6, 3), 1, 1, "valid"),  # pointwise: no im2col
     ((6, 6, 3), 1, 2, "same"),
     ((5, 6, 2), 5, 3, "same"),
+    ((6, 7, 3), 5, 1, "same"),  # odd output width: Winograd's last tile has one column
+    ((7, 9, 2), (3, 5), 1, "valid"),
 ]
 
 
-# How the layer lays out its im2col matrix: transposed for the whole batch (few input
-# channels), or rows in chunks of images (one image per chunk exercises the dW accumulation).
-MODES = ["rows", "rows-chunked", "transposed"]
+def _winograd_case(kernel, strides):
+    kw = kernel if isinstance(kernel, int) else kernel[1]
+    return strides == 1 and kw in (3, 5)
+
+
+def _layouts(modes):
+    """(case..., mode) combinations: the Winograd modes only where a layer has that path
+    (stride 1, kernel 3 or 5 wide)."""
+    return [case + (mode,) for case in CONV_CASES for mode in modes
+            if not mode.startswith("winograd") or _winograd_case(case[1], case[2])]
+
+
+# How the layer computes: im2col with the matrix transposed for the whole batch (few input
+# channels) or as rows in chunks of images, or Winograd along the rows (stride 1, many
+# channels). One image per chunk exercises the sums of dW over the chunks.
+MODES = ["rows", "rows-chunked", "transposed", "winograd", "winograd-chunked"]
 
 
 def _set_mode(layer, mode):
     layer.transposed = mode == "transposed"
+    layer.winograd = mode.startswith("winograd")
     if mode == "rows-chunked":
         layer.chunk = 1
+    if mode == "winograd-chunked":
+        layer._wg_chunk = 1
 
 
-@pytest.mark.parametrize("shape, kernel, strides, padding", CONV_CASES)
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("shape, kernel, strides, padding, mode", _layouts(MODES))
 def test_conv2d_gradients(shape, kernel, strides, padding, mode):
     rng = np.random.default_rng(0)
     layer = Conv2D(3, kernel, strides=strides, padding=padding, activation="tanh").build(
@@ -99,17 +116,17 @@ def test_conv2d_gradients(shape, kernel, strides, padding, mode):
     _check_gradients(layer, x, rng)
 
 
-@pytest.mark.parametrize("shape, kernel, strides, padding", CONV_CASES)
-@pytest.mark.parametrize("transposed", [False, True])
+@pytest.mark.parametrize("shape, kernel, strides, padding, mode",
+                         _layouts(["rows", "transposed", "winograd"]))
 @pytest.mark.parametrize("filters", [4, 12])  # the transposed layout has a planar path for <= 8
-def test_conv2d_forward_matches_naive(shape, kernel, strides, padding, transposed, filters):
+def test_conv2d_forward_matches_naive(shape, kernel, strides, padding, mode, filters):
     rng = np.random.default_rng(1)
     layer = _bound(
         Conv2D(filters, kernel, strides, padding, activation="identity").build(shape, np.float64),
         rng,
     )
-    layer.chunk = 2
-    layer.transposed = transposed
+    _set_mode(layer, mode)
+    layer.chunk = layer._wg_chunk = 2
     layer.allocate(7)  # a batch below capacity: views into larger buffers
     x = rng.standard_normal((5,) + shape)
     W, b = layer.params
@@ -262,3 +279,24 @@ def test_maxpool_backward_after_a_prediction_mode_forward():
     layer._arg[...] = -1  # stale winners must not be used
     np.testing.assert_array_equal(layer.forward(x, training=False), y_train)
     np.testing.assert_array_equal(layer.backward(dy, need_dx=True), dx_train)
+
+
+def test_winograd_float32_rounding_stays_near_im2col():
+    """MNIST's second layer in float32: Winograd's transforms cost no more than a few
+    float32 roundings against im2col (both against a float64 reference)."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 14, 14, 16))
+    errors = {}
+    for mode in ("rows", "winograd"):
+        layer = Conv2D(32, 5, padding="same", activation="identity").build((14, 14, 16),
+                                                                            np.float32)
+        assert layer.winograd  # the default path for this layer
+        _set_mode(layer, mode)
+        _bound(layer, np.random.default_rng(0), np.float32)
+        layer.allocate(4)
+        W, b = layer.params
+        ref = naive.conv2d(x.astype(np.float32).astype(np.float64), W.astype(np.float64),
+                           b.astype(np.float64), (1, 1), "same")
+        y = layer.forward(x.astype(np.float32))
+        errors[mode] = np.abs(y - ref).max() / np.abs(ref).max()
+    assert errors["winograd"] < 4e-6 and errors["winograd"] < 8 * errors["rows"], errors
