@@ -3,7 +3,7 @@
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def dropout_forward(x, u, rate, y):
     """``y = x * (u >= rate) / (1 - rate)``; ``u`` holds uniform draws in [0, 1). Flat arrays."""
     scale = 1.0 / (1.0 - rate)
@@ -11,7 +11,7 @@ def dropout_forward(x, u, rate, y):
         y[i] = x[i] * scale if u[i] >= rate else 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def dropout_backward(dy, u, rate, dx):
     """The same mask applied to the gradient."""
     scale = 1.0 / (1.0 - rate)

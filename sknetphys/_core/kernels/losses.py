@@ -11,7 +11,7 @@ import math
 from numba import njit
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def squared_loss(z, t, inv_n, delta):
     """C = 1/(2n) sum ||z - t||^2 (identity output)."""
     n, m = z.shape
@@ -24,7 +24,7 @@ def squared_loss(z, t, inv_n, delta):
     return 0.5 * total * inv_n
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", inline="always", nogil=True)
 def _exp_shifted(zi, out):
     """``out = exp(zi - max(zi))`` (``out`` may be ``zi``); returns ``(max(zi), sum(out))``."""
     zmax = zi[0]
@@ -38,7 +38,7 @@ def _exp_shifted(zi, out):
     return zmax, s
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def softmax_xent_loss(z, t, inv_n, delta):
     """Softmax output, categorical cross-entropy C = -1/n sum t log softmax(z)."""
     n, m = z.shape
@@ -54,7 +54,7 @@ def softmax_xent_loss(z, t, inv_n, delta):
     return total * inv_n
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def sigmoid_bce_loss(z, t, inv_n, delta):
     """Sigmoid outputs, binary cross-entropy summed over outputs, mean over samples."""
     n, m = z.shape
@@ -73,7 +73,7 @@ def sigmoid_bce_loss(z, t, inv_n, delta):
     return total * inv_n
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def softmax(z):
     """In place, row-wise."""
     n, m = z.shape
