@@ -97,7 +97,9 @@ def gemm(trans_a, trans_b, alpha, a, b, beta, c):
     if m == 0 or n == 0:
         return
     if k == 0:  # BLAS would leave c untouched
-        c[:, :] *= beta
+        for i in range(m):  # loops: an array expression here took 5 s to compile
+            for j in range(n):
+                c[i, j] *= beta
         return
     flags = np.empty(2, np.uint8)
     flags[0] = ord("T") if trans_b else ord("N")
