@@ -12,6 +12,9 @@ wheels here, scipy's OpenBLAS 0.3.30 was 1.3-1.6x slower than numpy's 0.3.31 on 
 conv layers' products (transposed operands; 25 x 1568 @ 1568 x 128), and equal on the rest.
 Both are libraries threadpoolctl limits.
 
+``SKNETPHYS_BLAS=scipy`` in the environment forces the fallback (tests run it; also a way
+out should a numpy build's library be found but misbehave).
+
 Integer arguments are passed as pointers to int64: an LP64 library (32-bit ints, scipy's)
 reads their low halves, which on little-endian machines are the same numbers.
 """
@@ -56,8 +59,8 @@ def _scipy_blas():
 
 
 BLAS_SOURCE = "numpy"
-_ADDRESSES = _numpy_openblas()
-if _ADDRESSES is None:  # pragma: no cover - numpy built against another BLAS
+_ADDRESSES = None if os.environ.get("SKNETPHYS_BLAS") == "scipy" else _numpy_openblas()
+if _ADDRESSES is None:  # numpy built against another BLAS, or asked for
     BLAS_SOURCE, _ADDRESSES = "scipy", _scipy_blas()
 for _name, _address in _ADDRESSES.items():
     llvm.add_symbol("sknetphys_" + _name, _address)

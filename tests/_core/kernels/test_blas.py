@@ -1,8 +1,14 @@
 """The BLAS calls numba kernels make, against numpy."""
 
+import glob
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
+from sknetphys._core.kernels import blas
 from sknetphys._core.kernels.blas import column_sums, gemm
 
 
@@ -45,3 +51,35 @@ def test_column_sums_matches_numpy(dtype):
     np.testing.assert_allclose(out, a[5:, 1:8].sum(axis=0), rtol=1e-5, atol=1e-4)
     column_sums(a[:0, :7], out)
     np.testing.assert_array_equal(out, 0)
+
+
+def test_scipy_fallback_computes_the_same():
+    """With numpy's OpenBLAS out of the way, the kernels call scipy's (LP64: it reads the
+    low halves of the int64 arguments). A fresh process, since the symbols are bound at
+    import; the cached kernels resolve them again when loaded."""
+    code = (
+        "import numpy as np\n"
+        "from sknetphys._core.kernels import blas\n"
+        "assert blas.BLAS_SOURCE == 'scipy', blas.BLAS_SOURCE\n"
+        "rng = np.random.default_rng(0)\n"
+        "for dt in (np.float32, np.float64):\n"
+        "    a, b = rng.random((40, 30)).astype(dt), rng.random((20, 30)).astype(dt)\n"
+        "    c = np.zeros((40, 20), dt)\n"
+        "    blas.gemm(False, True, 1.0, a, b, 0.0, c)\n"
+        "    assert np.allclose(c, a @ b.T, rtol=1e-5), dt\n"
+        "    s = np.zeros(30, dt)\n"
+        "    blas.column_sums(a, s)\n"
+        "    assert np.allclose(s, a.sum(axis=0), rtol=1e-5), dt\n"
+    )
+    env = dict(os.environ, SKNETPHYS_BLAS="scipy")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_numpy_openblas_is_found_when_numpy_bundles_it():
+    # numpy's wheels bundle OpenBLAS: the kernels then use the library np.matmul uses
+    bundled = glob.glob(os.path.join(os.path.dirname(np.__file__), "..", "numpy.libs",
+                                     "*openblas*"))
+    if not bundled or os.environ.get("SKNETPHYS_BLAS") == "scipy":
+        pytest.skip("numpy here does not bundle OpenBLAS, or the fallback is forced")
+    assert blas.BLAS_SOURCE == "numpy"
