@@ -1,27 +1,31 @@
-"""Winograd convolution along the image rows: F(2, kw), for stride-1 layers.
+"""Winograd convolution along the image rows: F(m, kw), for stride-1 layers.
 
-A row of ``kw`` taps slid over ``kw + 1`` pixels gives 2 outputs. Winograd's minimal
-filtering algorithm computes them with ``kw + 1`` products instead of ``2 kw``:
+A row of ``kw`` taps slid over ``m + kw - 1`` pixels gives ``m`` outputs. Winograd's
+minimal filtering algorithm computes them with ``m + kw - 1`` products instead of ``m kw``:
 
-    y[0:2] = AT @ ((G @ g) * (BT @ d)),   g = the kw taps, d = the kw + 1 pixels
+    y[0:m] = AT @ ((G @ g) * (BT @ d)),   g = the kw taps, d = the m + kw - 1 pixels
 
 (``minimal_filtering`` builds AT, G, BT by Toom-Cook interpolation at 0, 1, -1, 2, -2, ...
 and infinity; Lavin & Gray 2016, "Fast algorithms for convolutional neural networks").
-Over whole images and channels the products become ``kw + 1`` matrix products, one per
-transformed position xi, each with the kernel rows and channels as the inner dimension:
+Over whole images and channels the products become ``nt = m + kw - 1`` matrix products,
+one per transformed position xi, each with the kernel rows and channels as the inner
+dimension:
 
     M[xi] = Vk[xi] @ U[xi],   U[xi] = sum_kx G[xi, kx] W[:, kx]   (kh*c, f)
 
 where row ``(n, tx, oy)`` of ``Vk[xi]`` is the ``kh`` transformed input rows under output
 ``oy``: ``V[n, xi, tx, oy : oy + kh, :]``, contiguous in the layout ``V[n, xi, tx, y, c]``
 (image-major, so that a chunk of images is one contiguous block).
-For MNIST's second layer (5x5, 16 -> 32 channels) that is 6 products where im2col needs
-10. Measured per 25 images with both cores busy: forward 3.0 -> 2.4 ms, backward 5.6 ->
-4.2 ms; the two-stage net's training step takes 18% less CPU time. (As separate Python
-calls per chunk, the same algorithm saved CPU but no wall time: see blas.py.)
 
-float32 rounding stays near im2col's (the transforms have small integer and simple
-fractional entries; tested against float64). To keep every inner loop long and contiguous
+For MNIST's second layer (5x5, 16 -> 32 channels) F(2, 5) does 6 products per 2 output
+columns and F(4, 5) 8 per 4, where im2col does 10 and 20. Measured with both cores busy
+(MNIST, 25 images per part): F(2, 5) took the layer from 3.0 to 2.4 ms forward and 5.6 to
+4.2 ms backward, 18% less CPU time for the two-stage net's training step; F(4, 5) took
+another 8-10% off the step (paired processes). The layer uses m = 4. (As separate Python
+calls per chunk, F(2, 5) had saved CPU but no wall time: see blas.py.)
+
+float32 rounding stays within a few times im2col's (the transforms have small integer and
+simple fractional entries: MNIST's layer 1.8e-6 relative against im2col's 4e-7, tested). To keep every inner loop long and contiguous
 (so that LLVM vectorises it: loops over the ``c`` = 16 channels of one pixel run scalar, see
 kernels/conv.py), each image is first copied column-major, ``P[x, y, c]``: a tile's
 transform then combines whole padded columns (``Hy * c`` values), and the output
@@ -56,16 +60,17 @@ def minimal_filtering(r, m=2):
     return evaluate(m).T, evaluate(r), np.linalg.inv(evaluate(n)).T
 
 
-def scratch_shape(h, w, c, kh, kw, pt, pl, oh, ow):
+def scratch_shape(h, w, c, kh, kw, pt, pl, oh, ow, m=2):
     """Shape of the column-major padded image ``P`` (columns, rows, c) the input transforms
-    take as scratch, and ``(TW, Hy)``: tiles per row and transformed rows per tile."""
-    TW, Hy = (ow + 1) // 2, oh + kh - 1
-    return (max(pl + w, 2 * TW + kw - 1), max(pt + h, Hy), c), (TW, Hy)
+    take as scratch, and ``(TW, Hy)``: tiles of ``m`` output columns per row and transformed
+    rows per tile."""
+    TW, Hy = -(-ow // m), oh + kh - 1
+    return (max(pl + w, m * TW + kw - 1), max(pt + h, Hy), c), (TW, Hy)
 
 
 @njit(cache=True, nogil=True)
-def input_transform(x, pt, pl, BT, V, P):
-    """``V[i, xi, tx, y, :] = sum_j BT[xi, j] xpad[i, y, 2 tx + j, :]`` where ``xpad`` is
+def input_transform(x, pt, pl, BT, V, P, m):
+    """``V[i, xi, tx, y, :] = sum_j BT[xi, j] xpad[i, y, m tx + j, :]`` where ``xpad`` is
     ``x`` (n, h, w, c) zero-padded by ``pt`` rows and ``pl`` columns."""
     n, h, w, c = x.shape
     nt, TW, Hy = V.shape[1], V.shape[2], V.shape[3]
@@ -89,7 +94,7 @@ def input_transform(x, pt, pl, BT, V, P):
                     b = BT[xi, j]
                     if b == 0:
                         continue
-                    src = uint64(2 * tx + j) * col
+                    src = uint64(m * tx + j) * col
                     if first:
                         for q in range(L):
                             vf[dst + q] = b * pf[src + q]
@@ -100,7 +105,7 @@ def input_transform(x, pt, pl, BT, V, P):
 
 
 @njit(cache=True, nogil=True)
-def input_transform_adjoint(dV, pt, pl, BT, dx, P):
+def input_transform_adjoint(dV, pt, pl, BT, dx, P, m):
     """Adjoint of :func:`input_transform`; ``dx`` is overwritten."""
     n, h, w, c = dx.shape
     nt, TW, Hy = dV.shape[1], dV.shape[2], dV.shape[3]
@@ -111,7 +116,7 @@ def input_transform_adjoint(dV, pt, pl, BT, dx, P):
         pf[:] = 0
         for tx in range(TW):
             for j in range(nt):
-                dst = uint64(2 * tx + j) * col
+                dst = uint64(m * tx + j) * col
                 for xi in range(nt):
                     b = BT[xi, j]
                     if b == 0:
@@ -168,19 +173,19 @@ def expand_rows_adjoint(dVk, xi, kh, oh, dV):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def output_transform(M, AT, b, code, y, Q):
-    """``y[i, oy, 2 tx + a, :] = f(b + sum_xi AT[a, xi] M[xi, (i, tx, oy), :])`` for the
-    output columns that exist (the last tile of an odd width has one). ``Q``: scratch of
-    ``oh * f`` values, one output column of a tile."""
+    """``y[i, oy, m tx + a, :] = f(b + sum_xi AT[a, xi] M[xi, (i, tx, oy), :])`` for the
+    output columns that exist (the last tile may have fewer than ``m = AT.shape[0]``).
+    ``Q``: scratch of ``oh * f`` values, one output column of a tile."""
     n, oh, ow, f = y.shape
-    nt, R = M.shape[0], M.shape[1]
-    TW = (ow + 1) // 2
+    nt, R, m = M.shape[0], M.shape[1], AT.shape[0]
+    TW = -(-ow // m)
     L, uf = uint64(oh * f), uint64(f)
     mf, yf = M.reshape(-1), y.reshape(-1)
     block = uint64(R * f)
     for i in range(n):
         for tx in range(TW):
             r0 = uint64((i * TW + tx) * oh) * uf
-            for a in range(min(2, ow - 2 * tx)):
+            for a in range(min(m, ow - m * tx)):
                 first = True
                 for xi in range(nt):
                     w = AT[a, xi]
@@ -195,7 +200,7 @@ def output_transform(M, AT, b, code, y, Q):
                         for q in range(L):
                             Q[q] += w * mf[src + q]
                 for oy in range(oh):
-                    d = uint64((i * oh + oy) * ow + 2 * tx + a) * uf
+                    d = uint64((i * oh + oy) * ow + m * tx + a) * uf
                     s = uint64(oy) * uf
                     if code == RELU:
                         for k in range(uf):
@@ -209,32 +214,35 @@ def output_transform(M, AT, b, code, y, Q):
 @njit(cache=True, nogil=True)
 def output_transform_adjoint(dz, AT, dM, Q):
     """Adjoint of :func:`output_transform`'s linear part: ``dM[xi, (i, tx, oy), :] =
-    sum_a AT[a, xi] dz[i, oy, 2 tx + a, :]``. ``Q``: scratch of ``2 * oh * f`` values."""
+    sum_a AT[a, xi] dz[i, oy, m tx + a, :]``. ``Q``: scratch of ``m * oh * f`` values."""
     n, oh, ow, f = dz.shape
-    nt, R = dM.shape[0], dM.shape[1]
-    TW = (ow + 1) // 2
+    nt, R, m = dM.shape[0], dM.shape[1], AT.shape[0]
+    TW = -(-ow // m)
     L, uf = uint64(oh * f), uint64(f)
     zf, mf = dz.reshape(-1), dM.reshape(-1)
     block = uint64(R * f)
     for i in range(n):
         for tx in range(TW):
-            na = min(2, ow - 2 * tx)
+            na = min(m, ow - m * tx)
             for a in range(na):  # the tile's output columns, gathered
                 for oy in range(oh):
-                    s = uint64((i * oh + oy) * ow + 2 * tx + a) * uf
+                    s = uint64((i * oh + oy) * ow + m * tx + a) * uf
                     d = uint64(a) * L + uint64(oy) * uf
                     for k in range(uf):
                         Q[d + k] = zf[s + k]
             r0 = uint64((i * TW + tx) * oh) * uf
             for xi in range(nt):
-                w0, w1 = AT[0, xi], AT[1, xi]
                 dst = uint64(xi) * block + r0
-                if na == 2:
+                w = AT[0, xi]
+                for q in range(L):
+                    mf[dst + q] = w * Q[q]
+                for a in range(1, na):
+                    w = AT[a, xi]
+                    if w == 0:
+                        continue
+                    src = uint64(a) * L
                     for q in range(L):
-                        mf[dst + q] = w0 * Q[q] + w1 * Q[L + q]
-                else:
-                    for q in range(L):
-                        mf[dst + q] = w0 * Q[q]
+                        mf[dst + q] += w * Q[src + q]
 
 
 # Whole layer passes, one numba call each, as conv_forward/conv_backward in conv.py.
@@ -242,7 +250,7 @@ def output_transform_adjoint(dz, AT, dM, Q):
 
 @njit(cache=True, nogil=True)
 def winograd_forward(x, W, b, code, G, AT, BT, pt, pl, V, M, Vk, U, P, Q, y):
-    """``y`` (n, oh, ow, f) = act(conv(x, W) + b) for a stride-1 layer by F(2, kw) along
+    """``y`` (n, oh, ow, f) = act(conv(x, W) + b) for a stride-1 layer by F(m, kw) along
     the rows. Keeps ``V`` (n, nt, TW, Hy, c) for the backward pass; ``M`` (flat),
     ``Vk`` (chunk * TW * oh, kh * c), ``P`` and ``Q`` are scratch for one chunk of images,
     ``U`` (nt, kh * c, f) receives the transformed kernel."""
@@ -267,7 +275,7 @@ def winograd_forward(x, W, b, code, G, AT, BT, pt, pl, V, M, Vk, U, P, Q, y):
         rows = (i1 - i0) * R
         Vc, vk = V[i0:i1], Vk[:rows]
         Mc = M[: nt * rows * f].reshape(nt, rows, f)
-        input_transform(x[i0:i1], pt, pl, BT, Vc, P)
+        input_transform(x[i0:i1], pt, pl, BT, Vc, P, AT.shape[0])
         for xi in range(nt):
             expand_rows(Vc, xi, kh, oh, vk)
             gemm(False, False, 1.0, vk, U[xi], 0.0, Mc[xi])
@@ -302,7 +310,7 @@ def winograd_backward(dy, y, code, G, AT, BT, pt, pl, V, M, Vk, U, dU, P, Q, dW,
                 gemm(False, True, 1.0, dM[xi], U[xi], 0.0, vk)
                 expand_rows_adjoint(vk, xi, kh, oh, Vc)
         if need_dx:
-            input_transform_adjoint(Vc, pt, pl, BT, dx[i0:i1], P)
+            input_transform_adjoint(Vc, pt, pl, BT, dx[i0:i1], P, AT.shape[0])
     for ky in range(kh):
         for kx in range(kw):
             for ci in range(c):

@@ -32,7 +32,8 @@ from ._base import Layer, LayerSpec, activation_code, as_tuple
 _CHUNK_BYTES = 2 << 20
 _TRANSPOSE_BELOW = 32  # kernel_w * in_channels: see _Conv2DLayer
 _PLANAR_MAX_FILTERS = 8  # transposed layout: compute the output planar up to this many filters
-_WINOGRAD_WIDTHS = (3, 5)  # kernel widths with a Winograd F(2, kw) path (stride 1)
+_WINOGRAD_WIDTHS = (3, 5)  # kernel widths with a Winograd F(m, kw) path (stride 1)
+_WINOGRAD_TILE = 4  # m: output columns per tile
 _WINOGRAD_CHUNK_BYTES = 1 << 20  # V, M and Vk of one chunk of images
 
 
@@ -138,17 +139,19 @@ class _Conv2DLayer(Layer):
         # row-layout cols that stay in cache, recomputed for the backward pass.
         self.transposed = not self._pointwise and kw * c < _TRANSPOSE_BELOW
         # Stride 1 with a 3- or 5-wide kernel: Winograd along the rows (kernels/winograd.py),
-        # 6 GEMM products per 2 outputs where im2col needs 10 for 5 wide.
+        # 8 GEMM products per 4 output columns where im2col needs 20 for 5 wide.
         winograd_ok = not self._pointwise and strides == (1, 1) and kw in _WINOGRAD_WIDTHS
         self.winograd = winograd_ok and not self.transposed
         if winograd_ok:
-            AT, G, BT = wg.minimal_filtering(kw)
+            m = _WINOGRAD_TILE
+            AT, G, BT = wg.minimal_filtering(kw, m)
             self._AT, self._G, self._BT = (a.astype(self.dtype) for a in (AT, G, BT))
-            self._wg_xp_shape, (tw, hy) = wg.scratch_shape(h, w, c, *kernel, *pads, *out_hw)
-            self._v_shape = (kw + 1, tw, hy, c)  # one image's V
-            self._v_image = (kw + 1) * tw * hy * c
+            self._wg_xp_shape, (tw, hy) = wg.scratch_shape(h, w, c, *kernel, *pads, *out_hw, m)
+            nt = m + kw - 1  # transformed positions: matrix products per tile
+            self._v_shape = (nt, tw, hy, c)  # one image's V
+            self._v_image = nt * tw * hy * c
             self._m_rows = tw * out_hw[0]  # GEMM rows per image
-            per_image = (self._v_image + (kw + 1) * self._m_rows * filters
+            per_image = (self._v_image + nt * self._m_rows * filters
                          + self._m_rows * kh * c) * self.dtype.itemsize
             self._wg_chunk = max(1, _WINOGRAD_CHUNK_BYTES // per_image)
 
@@ -160,7 +163,7 @@ class _Conv2DLayer(Layer):
         self._xp = np.empty(self._pad_shape, dtype=self.dtype)
         if self.winograd:
             kh, c = self.kernel[0], self.input_shape[2]
-            nt, chunk = self.kernel[1] + 1, min(self._wg_chunk, capacity)
+            nt, chunk = self._v_shape[0], min(self._wg_chunk, capacity)
             # V is kept for the backward pass (flat: the first n images are a contiguous
             # view); M and Vk hold one chunk.
             self._V = np.empty(capacity * self._v_image, dtype=self.dtype)
@@ -169,7 +172,7 @@ class _Conv2DLayer(Layer):
             self._U = np.empty((nt, kh * c, f), dtype=self.dtype)
             self._dU = np.empty((nt, kh * c, f), dtype=self.dtype)
             self._wg_xp = np.empty(self._wg_xp_shape, dtype=self.dtype)
-            self._wg_q = np.empty(2 * self.output_shape[0] * f, dtype=self.dtype)
+            self._wg_q = np.empty(self._AT.shape[0] * self.output_shape[0] * f, dtype=self.dtype)
         elif self.transposed:
             # Flat, so that the first n images' matrix is a contiguous (k, n*P) view.
             self._cols_t = np.empty(k * capacity * self.n_pix, dtype=self.dtype)
