@@ -174,7 +174,8 @@ def conv_backward(x, dy, y, wm, code, kh, kw, sh, sw, pt, pl, oh, ow, cols, xp, 
                   need_dx, dx):
     """Gradients of :func:`conv_forward` given ``dy`` = dLoss/dy (overwritten with
     dLoss/dz): ``dw`` = cols.T @ dz summed over the chunks (im2col again, cheaper than
-    keeping cols), ``db`` = the column sums of dz, and ``dx`` = col2im(dz @ wm.T) when ``need_dx``."""
+    keeping cols), ``db`` = the column sums of dz, and ``dx`` = col2im(dz @ wm.T) when
+    ``need_dx``."""
     n, P = x.shape[0], oh * ow
     activation_grad(y, dy, code)
     column_sums(dy, db)

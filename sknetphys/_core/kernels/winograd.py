@@ -21,15 +21,16 @@ For MNIST's second layer (5x5, 16 -> 32 channels) F(2, 5) does 6 products per 2 
 columns and F(4, 5) 8 per 4, where im2col does 10 and 20. Measured with both cores busy
 (MNIST, 25 images per part): F(2, 5) took the layer from 3.0 to 2.4 ms forward and 5.6 to
 4.2 ms backward, 18% less CPU time for the two-stage net's training step; F(4, 5) took
-another 8-10% off the step (paired processes). The layer uses m = 4. (As separate Python
-calls per chunk, F(2, 5) had saved CPU but no wall time: see blas.py.)
+another 8% off the step (paired processes: medians 23.8 -> 22.0 ms). The layer uses m = 4.
+(As separate Python calls per chunk, F(2, 5) had saved CPU but no wall time: see blas.py.)
 
 float32 rounding stays within a few times im2col's (the transforms have small integer and
-simple fractional entries: MNIST's layer 1.8e-6 relative against im2col's 4e-7, tested). To keep every inner loop long and contiguous
-(so that LLVM vectorises it: loops over the ``c`` = 16 channels of one pixel run scalar, see
-kernels/conv.py), each image is first copied column-major, ``P[x, y, c]``: a tile's
-transform then combines whole padded columns (``Hy * c`` values), and the output
-transform combines whole tile columns of ``M`` (``oh * f`` values) in a scratch row block.
+simple fractional entries: MNIST's layer 1.8e-6 relative against im2col's 4e-7, tested).
+To keep every inner loop long and contiguous (so that LLVM vectorises it: loops over the
+``c`` = 16 channels of one pixel run scalar, see kernels/conv.py), each image is first
+copied column-major, ``P[x, y, c]``: a tile's transform then combines whole padded columns
+(``Hy * c`` values), and the output transform combines whole tile columns of ``M``
+(``oh * f`` values) in a scratch row block.
 """
 
 from fractions import Fraction
