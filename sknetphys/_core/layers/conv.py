@@ -5,6 +5,7 @@ Shapes exclude the batch axis: a layer's ``input_shape`` is ``(height, width, ch
 
 import numpy as np
 
+from ..kernels import winograd as wg
 from ..kernels.activations import activation_grad, bias_activation
 from ..kernels.augment import shift_rotate
 from ..kernels.blas import column_sums
@@ -15,7 +16,6 @@ from ..kernels.conv import (
     conv_forward_t,
     pad_shape,
 )
-from ..kernels import winograd as wg
 from ..kernels.pool import (
     avgpool_backward,
     avgpool_forward,
@@ -160,7 +160,8 @@ class _Conv2DLayer(Layer):
         k, f = self.n_cols, self.output_shape[2]
         self._y = self._buffer(self.output_shape)
         self._dx = self._buffer(self.input_shape)
-        self._xp = np.empty(self._pad_shape, dtype=self.dtype)
+        if not (self.winograd or self._pointwise):  # im2col's zero-bordered image
+            self._xp = np.empty(self._pad_shape, dtype=self.dtype)
         if self.winograd:
             kh, c = self.kernel[0], self.input_shape[2]
             nt, chunk = self._v_shape[0], min(self._wg_chunk, capacity)
