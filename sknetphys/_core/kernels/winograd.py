@@ -61,7 +61,7 @@ def minimal_filtering(r, m=2):
     return evaluate(m).T, evaluate(r), np.linalg.inv(evaluate(n)).T
 
 
-def scratch_shape(h, w, c, kh, kw, pt, pl, oh, ow, m=2):
+def scratch_shape(h, w, c, kh, kw, pt, pl, oh, ow, m):
     """Shape of the column-major padded image ``P`` (columns, rows, c) the input transforms
     take as scratch, and ``(TW, Hy)``: tiles of ``m`` output columns per row and transformed
     rows per tile."""
