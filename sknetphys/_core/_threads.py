@@ -17,12 +17,15 @@ process may run on.
 """
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager
 
 _N_THREADS = None
 _EXECUTOR = None
 _BLAS = None
+_LIMIT_LOCK = threading.Lock()
+_LIMIT = {"depth": 0, "limiter": None}
 
 
 def n_threads():
@@ -54,18 +57,41 @@ def _blas_controller():
     return _BLAS or None
 
 
+@contextmanager
+def single_threaded_blas():
+    """BLAS on one thread while any caller is inside (nestable, and safe when several
+    threads enter and leave in any order: the last one out restores BLAS's setting)."""
+    blas = _blas_controller()
+    if blas is None:
+        yield
+        return
+    with _LIMIT_LOCK:
+        if _LIMIT["depth"] == 0:
+            _LIMIT["limiter"] = blas.limit(limits=1)
+        _LIMIT["depth"] += 1
+    try:
+        yield
+    finally:
+        with _LIMIT_LOCK:
+            _LIMIT["depth"] -= 1
+            if _LIMIT["depth"] == 0:
+                _LIMIT["limiter"].restore_original_limits()
+                _LIMIT["limiter"] = None
+
+
 def run_parallel(tasks):
     """Call every function in ``tasks`` (no arguments), each on its own thread (the first
     on this one), with BLAS limited to one thread; return their results in order."""
     global _EXECUTOR
     if len(tasks) == 1:
         return [tasks[0]()]
-    if _EXECUTOR is None or _EXECUTOR._max_workers < len(tasks) - 1:
-        _EXECUTOR = ThreadPoolExecutor(max(len(tasks), n_threads()) - 1,
-                                       thread_name_prefix="sknetphys")
-    blas = _blas_controller()
-    with blas.limit(limits=1) if blas is not None else nullcontext():
-        futures = [_EXECUTOR.submit(task) for task in tasks[1:]]
+    with _LIMIT_LOCK:  # two callers must not both replace the executor
+        if _EXECUTOR is None or _EXECUTOR._max_workers < len(tasks) - 1:
+            _EXECUTOR = ThreadPoolExecutor(max(len(tasks), n_threads()) - 1,
+                                           thread_name_prefix="sknetphys")
+        executor = _EXECUTOR
+    with single_threaded_blas():
+        futures = [executor.submit(task) for task in tasks[1:]]
         try:
             first = tasks[0]()
         finally:

@@ -1,5 +1,7 @@
 """A stack of runtime layers over one flat parameter vector and one flat gradient vector."""
 
+import threading
+
 import numpy as np
 
 from ._threads import n_threads, run_parallel
@@ -32,7 +34,7 @@ class Network:
     (5, 2)
     """
 
-    def __init__(self, specs, input_shape, dtype=np.float32):
+    def __init__(self, specs, input_shape, dtype=np.float32, params=None):
         self.specs = list(specs)
         self.dtype = np.dtype(dtype)
         self.input_shape = tuple(int(s) for s in input_shape)
@@ -53,7 +55,8 @@ class Network:
         self.n_weights = sum(sw for sw, _ in self._sizes)
         self.n_params = self.n_weights + sum(sb for _, sb in self._sizes)
         self.weighted_layers = weighted
-        self.params = np.zeros(self.n_params, dtype=self.dtype)
+        # ``params``: another network's vector to share (replicas)
+        self.params = np.zeros(self.n_params, dtype=self.dtype) if params is None else params
         self.grads = np.zeros(self.n_params, dtype=self.dtype)
         self._bind()
         # A layer below the first weighted layer needs no input gradient.
@@ -70,7 +73,9 @@ class Network:
         row = sum(layer.row_bytes() for layer in self.layers)
         self.pass_rows = max(_PASS_ROWS, _PASS_BYTES // row) if images else None
         self._grad_sum = None
-        self._replicas = []
+        self._replicas = []  # training's data-parallel helpers (see train_batch)
+        self._idle = []  # inference replicas not in use (see predict)
+        self._idle_lock = threading.Lock()
 
     def _bind(self):
         """Give every weighted layer its views into ``params`` and ``grads``."""
@@ -83,14 +88,15 @@ class Network:
             )
             ow, ob = ow + sw, ob + sb
 
+    def _replica(self):
+        """A network that shares this one's ``params`` (not its gradients or buffers)."""
+        # optimizers update params in place: the replica's views stay valid
+        return Network(self.specs, self.input_shape, self.dtype, params=self.params)
+
     def replicas(self, n):
-        """``n`` networks that share this one's ``params`` (not its gradients or buffers):
-        one per extra thread of a data-parallel pass."""
+        """``n`` replicas for the extra threads of a data-parallel training pass."""
         while len(self._replicas) < n:
-            rep = Network(self.specs, self.input_shape, self.dtype)
-            rep.params = self.params  # optimizers update params in place: the views stay valid
-            rep._bind()
-            self._replicas.append(rep)
+            self._replicas.append(self._replica())
         return self._replicas[:n]
 
     def __getstate__(self):
@@ -117,9 +123,11 @@ class Network:
     def intercepts(self):
         return [layer.params[1] for layer in self.weighted_layers]
 
-    def init_params(self, rng):
+    def init_params(self, rng, scheme="glorot_uniform"):
+        """Initial weights and biases of every layer by ``scheme`` (see
+        ``layers._base.init_weights``)."""
         for layer in self.weighted_layers:
-            layer.init_params(rng)
+            layer.init_params(rng, scheme)
 
     def allocate(self, n):
         """Make sure every buffer holds ``n`` rows; grows, never shrinks."""
@@ -182,21 +190,47 @@ class Network:
             np.add(self.grads, net._grad_sum, out=self.grads)
         return sum(values), 0
 
-    def predict(self, X, out):
-        """Outputs for all rows of ``X`` into ``out``, in chunks of ``pass_rows`` (256 for
-        dense nets) dealt to ``n_threads()`` threads for image networks."""
+    def predict(self, X, start=0, stop=None):
+        """Outputs of ``layers[start:stop]`` (the whole network by default) for all rows of
+        ``X``, which are inputs of ``layers[start]``, as one new array.
+
+        Safe to call from many threads at once, on this network and while it trains: the
+        work runs on replicas borrowed from a pool (each with its own buffers, all sharing
+        ``params``), never on the training buffers. Rows go in fixed chunks of
+        ``pass_rows`` (256 for dense nets), dealt to ``n_threads()`` threads; a row's result
+        does not depend on the thread count or on the other rows' chunks. Image networks
+        predict in chunks of ``pass_rows`` (32 images for the MNIST nets: 1.4x (simple) and
+        1.15x (two-stage) faster than 256).
+        """
+        layers = self.layers[start:stop]
+        out = np.empty((X.shape[0],) + layers[-1].output_shape, dtype=self.dtype)
         n = X.shape[0]
         size = self.pass_rows or 256
         chunks = [slice(a, min(n, a + size)) for a in range(0, n, size)]
-        T = 1 if self.pass_rows is None else min(n_threads(), len(chunks))
-        nets = [self] + self.replicas(T - 1)
+        nets = self._borrow(min(n_threads(), len(chunks)))
+        T = len(nets)
 
         def work(k):
+            net = nets[k]
+            net.allocate(min(size, n))
             for c in chunks[k::T]:
-                out[c] = nets[k].forward(X[c], training=False)
+                x = X[c]
+                for layer in net.layers[start:stop]:
+                    x = layer.forward(x, False, None)
+                out[c] = x
 
-        run_parallel([lambda k=k: work(k) for k in range(T)])
+        try:
+            run_parallel([lambda k=k: work(k) for k in range(T)])
+        finally:
+            with self._idle_lock:
+                self._idle.extend(nets)
         return out
+
+    def _borrow(self, n):
+        """``n`` inference replicas, taken from the idle pool or made anew."""
+        with self._idle_lock:
+            nets = [self._idle.pop() for _ in range(min(n, len(self._idle)))]
+        return nets + [self._replica() for _ in range(n - len(nets))]
 
     def backward(self, delta, fused_update=None):
         """Backpropagate ``delta`` = dLoss/d(output); fills ``self.grads``.

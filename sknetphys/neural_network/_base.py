@@ -25,11 +25,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from .._core.layers import Dense
+from .._core.layers import INITIALIZERS, Dense
 from .._core.losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredLoss
 from .._core.network import Network
 from .._core.optimizers import OPTIMIZERS, Optimizer, get_optimizer
-from .._core.training import History, predict_raw, train
+from .._core.training import History, train
 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 
@@ -58,6 +58,7 @@ class BaseNetwork(BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "optimizer": [StrOptions(set(OPTIMIZERS)), Optimizer],
         "dtype": [StrOptions(set(_DTYPES)), type],
+        "weight_init": [StrOptions(set(INITIALIZERS))],
     }
 
     # --- hooks for subclasses -------------------------------------------------------------
@@ -101,6 +102,7 @@ class BaseNetwork(BaseEstimator):
         if not continuing:
             self._init_network(X, T, dtype)
         else:  # new hyperparameters (say, a lower learning rate) apply; the state carries on
+            self._adopt_architecture(dtype)
             optimizer = get_optimizer(self.optimizer)
             if type(optimizer) is not type(self._optimizer):
                 self._opt_state = optimizer.init_state(self._net.n_params, self._net.dtype)
@@ -144,14 +146,47 @@ class BaseNetwork(BaseEstimator):
             X = X.tocsr()
         return X, y
 
+    def _output_specs(self, n_outputs):
+        """The layers the estimator puts after the hidden stack; the loss applies the
+        output activation to what they give."""
+        return [Dense(n_outputs, activation="identity")]
+
     def _init_network(self, X, T, dtype):
         self._rng_source = check_random_state(self.random_state)
-        specs = list(self._hidden_specs()) + [Dense(T.shape[1], activation="identity")]
+        output = self._output_specs(T.shape[1])
+        self._n_output_layers = len(output)
+        specs = list(self._hidden_specs()) + output
         self._net = Network(specs, X.shape[1:], dtype)
-        self._net.init_params(np.random.default_rng(self._rng_source.randint(np.iinfo(np.int32).max)))
+        self._net.init_params(np.random.default_rng(self._rng_source.randint(np.iinfo(np.int32).max)),
+                              self.weight_init)
         self._optimizer = get_optimizer(self.optimizer)
         self._opt_state = self._optimizer.init_state(self._net.n_params, dtype)
         self._history = History()
+
+    def _adopt_architecture(self, dtype):
+        """Continuing a fit (warm_start, partial_fit) after ``set_params``: the network
+        follows the parameters that shape it. Changes that keep every weight's shape
+        (dropout rates, activations, dtype) rebuild it with the learned weights; changes that
+        do not (layer sizes, kernels) cannot continue and raise."""
+        net = self._net
+        specs = list(self._hidden_specs()) + self._output_specs(net.output_shape[0])
+        if specs == net.specs and np.dtype(dtype) == net.dtype:
+            return
+        new = Network(specs, net.input_shape, dtype)
+        shapes = [layer.param_shapes for layer in new.weighted_layers]
+        if shapes != [layer.param_shapes for layer in net.weighted_layers]:
+            raise ValueError(
+                f"{type(self).__name__} cannot continue the fitted network (warm_start=True "
+                "or partial_fit): the parameters now give layers with weights of shapes "
+                f"{shapes}, the fitted network has {[l.param_shapes for l in net.weighted_layers]}. "
+                "Fit anew with warm_start=False, or restore the parameters."
+            )
+        new.params[...] = net.params
+        for key, value in self._opt_state.items():
+            if isinstance(value, np.ndarray):
+                self._opt_state[key] = value.astype(new.dtype, copy=False)
+        self._history.best_params = self._history.best_params.astype(new.dtype, copy=False)
+        self._net = new
 
     def _validation_split(self, X, T, y, rng):
         stratify = y if self._is_classifier and y.ndim == 1 else None
@@ -209,8 +244,9 @@ class BaseNetwork(BaseEstimator):
         if "_net" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__} has no attribute {name!r} before fit.")
 
-    # --- prediction -----------------------------------------------------------------------
-    def _forward(self, X):
+    # --- inference (thread-safe: Network.predict never touches the training buffers) ------
+    def _inference_input(self, X):
+        """The network to run and X as its input: validated, cast and reshaped."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, accept_sparse=self._accept_sparse,
                           dtype=(np.float64, np.float32))
@@ -221,11 +257,48 @@ class BaseNetwork(BaseEstimator):
         # full speed. float64 X runs in float64, where a sample's prediction does not depend
         # on which others are predicted with it: BLAS rounds a row differently by its
         # position in a product, which at float32's 1e-7 fails sklearn's
-        # check_methods_subset_invariance. Predictions leave in float64.
+        # check_methods_subset_invariance. Results leave in float64.
         dtype = np.result_type(X.dtype, self._net.dtype)
         net = self._net if self._net.dtype == dtype else self._net.astype(dtype)
-        X = self._reshape_X(X.astype(dtype, copy=False))
-        return self._loss.transform(predict_raw(net, X).astype(np.float64, copy=False))
+        return net, self._reshape_X(X.astype(dtype, copy=False))
+
+    def _forward(self, X):
+        net, X = self._inference_input(X)
+        return self._loss.transform(net.predict(X).astype(np.float64, copy=False))
+
+    def _hidden_layers(self):
+        """Positions in the network's layers of what ``layer_activations`` calls the hidden
+        layers: all but the output layers, leaving out those that are the identity at
+        inference (dropout, augmentation)."""
+        layers = self._net.layers[: len(self._net.layers) - self._n_output_layers]
+        return [i for i, layer in enumerate(layers) if not layer.training_only]
+
+    def layer_activations(self, X, layer=-1):
+        """Activations of a hidden layer for X: what that layer passes on to the next.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        layer : int, default=-1
+            Which hidden layer, counted from 0 (negative: from the last). For dense
+            networks the hidden layers are those of ``hidden_layer_sizes``; for
+            convolutional networks, the layers of the stack in order, leaving out
+            ``Dropout`` and augmentation (the identity at inference).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, units) or, for image layers, (n_samples, height,
+        width, channels)
+        """
+        check_is_fitted(self)
+        hidden = self._hidden_layers()
+        if not isinstance(layer, (Integral, np.integer)) or not -len(hidden) <= layer < len(hidden):
+            raise ValueError(
+                f"layer must be an int in [{-len(hidden)}, {len(hidden) - 1}] (this network "
+                f"has {len(hidden)} hidden layers), got {layer!r}."
+            )
+        net, X = self._inference_input(X)
+        return net.predict(X, stop=hidden[layer] + 1).astype(np.float64, copy=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -48,7 +48,7 @@ class _BaseConv(BaseNetwork):
                  batch_size="auto", max_iter=200, shuffle=True, random_state=None, tol=1e-4,
                  verbose=False, warm_start=False, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, optimizer="adam",
-                 dtype="float32"):
+                 dtype="float32", weight_init="he_uniform"):
         self.layers = layers
         self.input_shape = input_shape
         self.augment = augment
@@ -65,6 +65,7 @@ class _BaseConv(BaseNetwork):
         self.n_iter_no_change = n_iter_no_change
         self.optimizer = optimizer
         self.dtype = dtype
+        self.weight_init = weight_init
 
     # --- images in, rows for sklearn -----------------------------------------------------
     def _flatten_images(self, X, reset):
@@ -229,6 +230,13 @@ _PARAMS_DOC = """
     dtype : {"float32", "float64"}, default="float32"
         Training precision. Predictions run in the higher precision of this and the data
         (float32 data: float32, fast; float64 data: float64), and are returned as float64.
+    weight_init : str, default="he_uniform"
+        Initial weights, as for :class:`MLPClassifier`; He-uniform was measured best for
+        convolutional nets (benchmarks/RESULTS.md).
+
+    With ``warm_start=True`` (and in ``partial_fit``) changes to ``layers`` that keep every
+    weight's shape (activations, dropout rates) or to ``dtype`` apply to the fitted weights;
+    others raise.
 
     Attributes
     ----------

@@ -20,7 +20,7 @@ class _BaseMLP(BaseNetwork):
                  batch_size="auto", max_iter=200, shuffle=True, random_state=None, tol=1e-4,
                  verbose=False, warm_start=False, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, optimizer="adam", dropout=0.0,
-                 dtype="float32"):
+                 dtype="float32", weight_init="sklearn"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.alpha = alpha
@@ -37,6 +37,7 @@ class _BaseMLP(BaseNetwork):
         self.optimizer = optimizer
         self.dropout = dropout
         self.dtype = dtype
+        self.weight_init = weight_init
 
     def _hidden_specs(self):
         sizes = self.hidden_layer_sizes
@@ -99,6 +100,15 @@ _PARAMS_DOC = """
     dtype : {"float32", "float64"}, default="float32"
         Training precision. Predictions run in the higher precision of this and the data
         (float32 data: float32, fast; float64 data: float64), and are returned as float64.
+    weight_init : str, default="sklearn"
+        Initial weights. ``"sklearn"``: scikit-learn's MLP scheme, weights and biases uniform
+        in ``+-sqrt(6 / (fan_in + fan_out))`` (times sqrt(2) for the logistic). Or by Keras'
+        names, biases zero: ``"glorot_uniform"``, ``"glorot_normal"``, ``"he_uniform"``,
+        ``"he_normal"``, ``"lecun_uniform"``, ``"lecun_normal"``. The default was chosen by
+        cross-validated scores on scikit-learn's small datasets (benchmarks/RESULTS.md).
+
+    With ``warm_start=True`` (and in ``partial_fit``) a changed ``dropout``, ``activation``
+    or ``dtype`` applies to the fitted weights; a changed ``hidden_layer_sizes`` raises.
 """
 
 _ATTRS_DOC = """

@@ -100,12 +100,65 @@ def test_first_layer_needs_no_input_gradient():
     assert net._need_dx == [False, False, True]
 
 
-def test_buffers_are_reused_across_batches():
+def test_training_reuses_its_buffers_and_predict_never_touches_them():
     net = Network([Dense(3), Dense(2, "identity")], (4,), np.float64)
     net.init_params(np.random.default_rng(0))
-    out1 = net.forward(np.ones((5, 4)))
-    out2 = net.forward(np.ones((3, 4)))
+    X = np.random.default_rng(1).normal(size=(5, 4))
+    out1 = net.forward(X, training=True)
+    out2 = net.forward(X[:3], training=True)
     assert np.shares_memory(out1, out2)  # views of one buffer, no allocation per batch
+    # inference in between (say, from another thread) leaves the training pass intact
+    before = out2.copy()
+    pred = net.predict(X)
+    again = net.predict(X)
+    assert not np.shares_memory(pred, out1) and not np.shares_memory(pred, again)
+    np.testing.assert_array_equal(out2, before)
+    np.testing.assert_array_equal(pred, again)
+
+
+def _concurrent_nets(dtype):
+    from sknetphys._core.layers import Conv2D, MaxPool2D
+
+    dense = Network([Dense(32), Dropout(0.2), Dense(16, "tanh"), Dense(3, "identity")],
+                    (20,), dtype)
+    conv = Network([Conv2D(4, 3, padding="same"), MaxPool2D(2), Conv2D(6, 3, padding="same"),
+                    Flatten(), Dense(3, "identity")], (8, 8, 2), dtype)
+    conv.pass_rows = 7  # many chunks for few rows
+    for seed, net in enumerate((dense, conv)):
+        net.init_params(np.random.default_rng(seed))
+    return dense, conv
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [5, 700])
+def test_concurrent_predict_gives_the_sequential_result_bit_for_bit(dtype, n):
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(2)
+    for net in _concurrent_nets(dtype):
+        X = rng.normal(size=(n,) + net.input_shape).astype(dtype)
+        X[X < 0.5] = 0  # mostly zeros: the dense input layer's sparse route
+        expected = net.predict(X)
+        with ThreadPoolExecutor(4) as pool:
+            for _ in range(5):
+                results = list(pool.map(lambda _: net.predict(X), range(4)))
+                for result in results:
+                    np.testing.assert_array_equal(result, expected)
+
+
+def test_predict_runs_any_range_of_layers():
+    net = Network([Dense(6, "tanh"), Dropout(0.5), Dense(5, "relu"), Dense(2, "identity")],
+                  (4,), np.float64)
+    net.init_params(np.random.default_rng(0))
+    X = np.random.default_rng(1).normal(size=(300, 4))
+    W1, W2, W3 = net.coefs
+    b1, b2, b3 = net.intercepts
+    h1 = np.tanh(X @ W1 + b1)
+    h2 = np.maximum(h1 @ W2 + b2, 0)
+    np.testing.assert_allclose(net.predict(X, stop=1), h1, rtol=1e-12)
+    np.testing.assert_allclose(net.predict(X, stop=3), h2, rtol=1e-12)
+    np.testing.assert_allclose(net.predict(h1, start=1), h2 @ W3 + b3, rtol=1e-12)
+    np.testing.assert_allclose(net.predict(X), h2 @ W3 + b3, rtol=1e-12)
 
 
 def test_pickle_rebuilds_views():

@@ -7,7 +7,6 @@ from sknetphys._core import _threads
 from sknetphys._core.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D
 from sknetphys._core.losses import SoftmaxCrossEntropy
 from sknetphys._core.network import Network
-from sknetphys._core.training import predict_raw
 
 
 def _net():
@@ -26,7 +25,7 @@ def _step(n_threads, monkeypatch):
     net = _net()
     value, done = net.train_batch(x, t, SoftmaxCrossEntropy(), np.empty((23, 5)),
                                   np.random.default_rng(2))
-    return value, net.grads.copy(), predict_raw(net, x)
+    return value, net.grads.copy(), net.predict(x)
 
 
 @pytest.mark.parametrize("n_threads", [2, 3])

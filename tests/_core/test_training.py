@@ -7,7 +7,7 @@ from sknetphys._core.layers import Dense
 from sknetphys._core.losses import SquaredLoss
 from sknetphys._core.network import Network
 from sknetphys._core.optimizers import SGD, Adam
-from sknetphys._core.training import DivergenceError, History, predict_raw, train
+from sknetphys._core.training import DivergenceError, History, train
 
 
 def _problem(seed=0, n=64, activation="tanh"):
@@ -95,9 +95,9 @@ def test_early_stopping_restores_best_validation_weights():
     assert len(history.validation_loss_curve) == history.n_iter
 
 
-def test_predict_raw_chunks_match_one_pass():
+def test_predict_chunks_match_one_pass():
     net, X, _, _ = _problem(n=600)  # chunks of 256, 256 and 88 rows
-    np.testing.assert_allclose(predict_raw(net, X), net.forward(X), rtol=1e-14)
+    np.testing.assert_allclose(net.predict(X), net.forward(X), rtol=1e-14)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

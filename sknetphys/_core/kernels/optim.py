@@ -21,17 +21,17 @@ from .sparse_input import column_grad
 TINY = 1e-30
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
 def _flush(x, tiny):
     return (x + tiny) - tiny
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
 def _grad(p, g, i, l2, n_decay):
     return g[i] + l2 * p[i] if i < n_decay else g[i]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def sgd_step(p, g, velocity, lr, momentum, nesterov, l2, n_decay, tiny):
     for i in range(p.size):
         gi = _grad(p, g, i, l2, n_decay)
@@ -40,13 +40,13 @@ def sgd_step(p, g, velocity, lr, momentum, nesterov, l2, n_decay, tiny):
         p[i] += momentum * v - lr * gi if nesterov else v
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def sgd_plain_step(p, g, lr, l2, n_decay):
     for i in range(p.size):
         p[i] -= lr * _grad(p, g, i, l2, n_decay)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def adagrad_step(p, g, acc, lr, eps, l2, n_decay):
     for i in range(p.size):
         gi = _grad(p, g, i, l2, n_decay)
@@ -55,7 +55,7 @@ def adagrad_step(p, g, acc, lr, eps, l2, n_decay):
         p[i] -= lr * gi / (math.sqrt(a) + eps)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def rmsprop_step(p, g, sq, lr, rho, one_minus_rho, eps, l2, n_decay, tiny):
     for i in range(p.size):
         gi = _grad(p, g, i, l2, n_decay)
@@ -64,7 +64,7 @@ def rmsprop_step(p, g, sq, lr, rho, one_minus_rho, eps, l2, n_decay, tiny):
         p[i] -= lr * gi / (math.sqrt(s) + eps)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def adadelta_step(p, g, sq_g, sq_dx, lr, rho, one_minus_rho, eps, l2, n_decay, tiny):
     for i in range(p.size):
         gi = _grad(p, g, i, l2, n_decay)
@@ -75,7 +75,7 @@ def adadelta_step(p, g, sq_g, sq_dx, lr, rho, one_minus_rho, eps, l2, n_decay, t
         p[i] += lr * dx
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def adam_step(p, g, m, v, step, inv_c2, beta_1, one_minus_b1, beta_2, one_minus_b2, eps, l2,
               n_decay, tiny):
     """Kingma & Ba, Algorithm 1, with ``step = lr / (1 - beta_1**t)`` and
@@ -89,7 +89,7 @@ def adam_step(p, g, m, v, step, inv_c2, beta_1, one_minus_b1, beta_2, one_minus_
         p[i] -= step * mi / (math.sqrt(vi) * inv_c2 + eps)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def adam_sparse_rows_step(colptr, rowidx, vals, delta, p, m, v, step, inv_c2, beta_1,
                           one_minus_b1, beta_2, one_minus_b2, eps, l2, tiny):
     """:func:`adam_step` on the weights ``p`` (K, N) of an input layer, fused with computing

@@ -15,7 +15,7 @@ accumulator (a local array numba does not keep in registers) was 10x slower.
 from numba import njit
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def to_csc(x, max_nnz, colptr, rowidx, vals):
     """Compress the dense batch ``x`` (n, K) by columns; return the number of nonzeros, or
     -1 (leaving ``rowidx``/``vals`` unfilled) when there are more than ``max_nnz``.
@@ -48,7 +48,7 @@ def to_csc(x, max_nnz, colptr, rowidx, vals):
     return colptr[K]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def csc_matmul(colptr, rowidx, vals, W, y):
     """``y = X @ W`` for X given by columns; ``y`` (n, N) is overwritten.
 
@@ -76,7 +76,7 @@ def csc_matmul(colptr, rowidx, vals, W, y):
                 yi[j] += x * wk[j]
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
 def column_grad(colptr, rowidx, vals, delta, k, g):
     """``g = X[:, k] @ delta``, the gradient row of input feature ``k``: four nonzeros per
     pass, so each load and store of ``g`` serves four products (measured 1.5x faster)."""
@@ -96,7 +96,7 @@ def column_grad(colptr, rowidx, vals, delta, k, g):
             g[j] += x * di[j]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def csc_matmul_t(colptr, rowidx, vals, delta, dW):
     """``dW = X.T @ delta`` for X given by columns; ``dW`` (K, N) is overwritten."""
     for k in range(dW.shape[0]):

@@ -1,6 +1,6 @@
 """Layer specs (user-facing parameter objects) and the runtime layers they build."""
 
-from ._base import ACTIVATIONS, Layer, LayerSpec, activation_code
+from ._base import ACTIVATIONS, INITIALIZERS, Layer, LayerSpec, activation_code
 from .conv import AvgPool2D, Conv2D, MaxPool2D, RandomShiftRotate, UpSampling2D
 from .dense import Dense, Dropout, Flatten
 
@@ -11,6 +11,7 @@ __all__ = [
     "Dense",
     "Dropout",
     "Flatten",
+    "INITIALIZERS",
     "Layer",
     "LayerSpec",
     "MaxPool2D",

@@ -10,7 +10,7 @@ Runtime contract (shapes exclude the batch axis; arrays are C-contiguous):
 - ``param_shapes``: ``[weight_shape, bias_shape]`` for a weighted layer, ``[]`` otherwise.
   The network allocates one flat parameter vector (all weights first, then all biases, so the
   L2 penalty covers one contiguous slice) and hands each layer views via ``bind``.
-- ``init_params(rng)``: fill the bound weight views (Glorot or He), biases to zero.
+- ``init_params(rng, scheme)``: fill the bound weight and bias views (see ``init_weights``).
 - ``allocate(capacity)``: allocate output/backprop buffers for up to ``capacity`` rows. Called
   only when the batch size grows; forward/backward then work in ``buffer[:n]`` views.
 - ``forward(x, training, rng)``: return the output (a view of an owned buffer). Keep what the
@@ -46,7 +46,6 @@ ACTIVATIONS = {
     "softplus": SOFTPLUS,
     "elu": ELU,
 }
-_HE_ACTIVATIONS = (RELU, LEAKY_RELU, ELU)
 
 
 def activation_code(name):
@@ -61,15 +60,59 @@ def activation_code(name):
         ) from None
 
 
-def init_weights(rng, w, fan_in, fan_out, code):
-    """Fill ``w`` in place: He-uniform for the ReLU family, Glorot-uniform otherwise."""
-    if code in _HE_ACTIVATIONS:
-        bound = math.sqrt(6.0 / fan_in)
-    else:
-        bound = math.sqrt(6.0 / (fan_in + fan_out))
-        if code == SIGMOID:  # as sklearn: the logistic's slope at 0 is 1/4
-            bound *= math.sqrt(2.0)
+# Initial weights, by the names Keras gives them (biases start at zero), plus scikit-learn's
+# MLP scheme. fan_in/fan_out count the connections into/out of one unit (a conv kernel's
+# kh*kw*c_in and kh*kw*filters, as Keras).
+INITIALIZERS = ("sklearn", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
+                "lecun_uniform", "lecun_normal")
+
+
+def init_weights(rng, w, b, fan_in, fan_out, code, scheme):
+    """Fill the weights ``w`` and biases ``b`` in place by ``scheme`` (one of INITIALIZERS).
+
+    - ``"sklearn"``: scikit-learn's MLP: weights and biases uniform in
+      ``+-sqrt(6 / (fan_in + fan_out))``, times sqrt(2) for the logistic (its slope at 0 is
+      1/4).
+    - ``"glorot_uniform"``, ``"he_uniform"``, ``"lecun_uniform"``: uniform in
+      ``+-sqrt(6 / (fan_in + fan_out))``, ``+-sqrt(6 / fan_in)``, ``+-sqrt(3 / fan_in)``;
+      biases zero.
+    - ``"..._normal"``: a normal distribution truncated at two standard deviations, with the
+      variance of the uniform one (``2 / (fan_in + fan_out)``, ``2 / fan_in``,
+      ``1 / fan_in``), as Keras; biases zero.
+    """
+    family, _, shape = scheme.partition("_")
+    variance = {"sklearn": 2.0 / (fan_in + fan_out), "glorot": 2.0 / (fan_in + fan_out),
+                "he": 2.0 / fan_in, "lecun": 1.0 / fan_in}[family]
+    if shape == "normal":
+        w[...] = _truncated_normal(rng, w.shape) * (math.sqrt(variance) / _TRUNCATED_STD)
+        b[...] = 0
+        return
+    bound = math.sqrt(3.0 * variance)
+    if family == "sklearn" and code == SIGMOID:
+        bound *= math.sqrt(2.0)
     w[...] = rng.uniform(-bound, bound, size=w.shape)
+    b[...] = rng.uniform(-bound, bound, size=b.shape) if family == "sklearn" else 0
+
+
+# The standard deviation of a standard normal truncated to [-2, 2].
+_TRUNCATED_STD = 0.87962566103423978
+
+
+def _truncated_normal(rng, shape):
+    """Standard normal draws, redrawn until all lie within two standard deviations."""
+    z = rng.standard_normal(shape)
+    while True:
+        out = np.abs(z) > 2
+        if not out.any():
+            return z
+        z[out] = rng.standard_normal(int(out.sum()))
+
+
+def check_initializer(scheme):
+    """``scheme`` if it names an initializer, else a clear error."""
+    if scheme not in INITIALIZERS:
+        raise ValueError(f"Unknown weight_init {scheme!r}; choose one of {list(INITIALIZERS)}.")
+    return scheme
 
 
 def as_tuple(value, n=2, name="value"):
@@ -96,6 +139,7 @@ class Layer:
     fan = (1, 1)
     code = IDENTITY
     receives_input = False  # set by the network on its first layer (raw data comes in)
+    training_only = False  # True for layers that are the identity at inference (dropout)
 
     def __init__(self, input_shape, output_shape, dtype):
         self.input_shape = tuple(input_shape)
@@ -106,10 +150,9 @@ class Layer:
     def bind(self, params, grads):
         self.params, self.grads = params, grads
 
-    def init_params(self, rng):
+    def init_params(self, rng, scheme="glorot_uniform"):
         if self.param_shapes:
-            init_weights(rng, self.params[0], self.fan[0], self.fan[1], self.code)
-            self.params[1][...] = 0
+            init_weights(rng, self.params[0], self.params[1], *self.fan, self.code, scheme)
 
     def allocate(self, capacity):
         self.capacity = capacity

@@ -455,6 +455,8 @@ class RandomShiftRotate(LayerSpec):
 
 
 class _RandomShiftRotateLayer(Layer):
+    training_only = True
+
     def __init__(self, shape, shift, rotation, dtype):
         super().__init__(shape, shape, dtype)
         self.shift, self.rotation = shift, np.deg2rad(rotation)

@@ -136,6 +136,8 @@ class Dropout(LayerSpec):
 
 
 class _DropoutLayer(Layer):
+    training_only = True
+
     def __init__(self, shape, rate, dtype):
         super().__init__(shape, shape, dtype)
         self.rate = rate
