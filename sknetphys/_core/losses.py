@@ -3,7 +3,14 @@
 import numpy as np
 
 from .kernels.activations import SIGMOID, activation
-from .kernels.losses import sigmoid_bce_loss, softmax, softmax_xent_loss, squared_loss
+from .kernels.losses import (
+    sigmoid_bce_loss,
+    sigmoid_squared_loss,
+    softmax,
+    softmax_squared_loss,
+    softmax_xent_loss,
+    squared_loss,
+)
 
 
 class Loss:
@@ -14,8 +21,11 @@ class Loss:
 
     def __call__(self, z, t, delta, n=None):
         """Mean loss over a batch of ``n`` rows (default: the rows of ``z``; more when ``z``
-        is one part of a batch); writes dLoss/dz into ``delta``."""
-        return float(self._kernel(z, t, 1.0 / (z.shape[0] if n is None else n), delta))
+        is one part of a batch); writes dLoss/dz into ``delta``. Rows may be images: the
+        kernels see them flat."""
+        m = z.shape[0]
+        return float(self._kernel(z.reshape(m, -1), t.reshape(m, -1), 1.0 / (m if n is None else n),
+                                  delta.reshape(m, -1)))
 
     def transform(self, z):
         """Raw outputs to predictions, in place."""
@@ -49,6 +59,20 @@ class SigmoidCrossEntropy(Loss):
     def transform(self, z):
         activation(z, SIGMOID)
         return z
+
+
+class SigmoidSquaredLoss(SigmoidCrossEntropy):
+    """Sigmoid outputs with the quadratic cost (binary, multilabel; data in [0, 1])."""
+
+    name = "squared_error"
+    _kernel = staticmethod(sigmoid_squared_loss)
+
+
+class SoftmaxSquaredLoss(SoftmaxCrossEntropy):
+    """Softmax outputs with the quadratic cost (multiclass)."""
+
+    name = "squared_error"
+    _kernel = staticmethod(softmax_squared_loss)
 
 
 def loss_value(loss, z, t):

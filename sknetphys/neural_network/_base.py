@@ -59,6 +59,8 @@ class BaseNetwork(BaseEstimator):
         "optimizer": [StrOptions(set(OPTIMIZERS)), Optimizer],
         "dtype": [StrOptions(set(_DTYPES)), type],
         "weight_init": [StrOptions(set(INITIALIZERS))],
+        "coefs_init": [list, tuple, None],
+        "intercepts_init": [list, tuple, None],
     }
 
     # --- hooks for subclasses -------------------------------------------------------------
@@ -159,9 +161,39 @@ class BaseNetwork(BaseEstimator):
         self._net = Network(specs, X.shape[1:], dtype)
         self._net.init_params(np.random.default_rng(self._rng_source.randint(np.iinfo(np.int32).max)),
                               self.weight_init)
+        self._set_initial_weights(self._net)
         self._optimizer = get_optimizer(self.optimizer)
         self._opt_state = self._optimizer.init_state(self._net.n_params, dtype)
         self._history = History()
+
+    def _set_initial_weights(self, net):
+        """Start the first weighted layers from ``coefs_init``/``intercepts_init`` (say, a
+        fitted autoencoder's encoder), the rest as ``weight_init`` drew them."""
+        coefs = [] if self.coefs_init is None else list(self.coefs_init)
+        intercepts = [] if self.intercepts_init is None else list(self.intercepts_init)
+        if len(coefs) != len(intercepts):
+            raise ValueError(
+                f"coefs_init has {len(coefs)} arrays but intercepts_init {len(intercepts)}; "
+                "give one weight array and one bias vector per layer."
+            )
+        layers = net.weighted_layers
+        if len(coefs) > len(layers):
+            raise ValueError(
+                f"coefs_init has {len(coefs)} arrays but the network has only {len(layers)} "
+                "weighted layers."
+            )
+        for i, (layer, W, b) in enumerate(zip(layers, coefs, intercepts)):
+            for name, value, view in (("coefs_init", W, layer.params[0]),
+                                      ("intercepts_init", b, layer.params[1])):
+                value = np.asarray(value)
+                if value.shape != view.shape:
+                    raise ValueError(
+                        f"{name}[{i}] has shape {value.shape}, but weighted layer {i} of the "
+                        f"network needs {view.shape}."
+                    )
+                if not np.all(np.isfinite(value)):
+                    raise ValueError(f"{name}[{i}] holds NaN or infinite values.")
+                view[...] = value
 
     def _adopt_architecture(self, dtype):
         """Continuing a fit (warm_start, partial_fit) after ``set_params``: the network

@@ -48,7 +48,8 @@ class _BaseConv(BaseNetwork):
                  batch_size="auto", max_iter=200, shuffle=True, random_state=None, tol=1e-4,
                  verbose=False, warm_start=False, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, optimizer="adam",
-                 dtype="float32", weight_init="he_uniform"):
+                 dtype="float32", weight_init="he_uniform", coefs_init=None,
+                 intercepts_init=None):
         self.layers = layers
         self.input_shape = input_shape
         self.augment = augment
@@ -66,6 +67,8 @@ class _BaseConv(BaseNetwork):
         self.optimizer = optimizer
         self.dtype = dtype
         self.weight_init = weight_init
+        self.coefs_init = coefs_init
+        self.intercepts_init = intercepts_init
 
     # --- images in, rows for sklearn -----------------------------------------------------
     def _flatten_images(self, X, reset):
@@ -233,6 +236,10 @@ _PARAMS_DOC = """
     weight_init : str, default="he_uniform"
         Initial weights, as for :class:`MLPClassifier`; He-uniform was measured best for
         convolutional nets (benchmarks/RESULTS.md).
+    coefs_init, intercepts_init : list of ndarray, default=None
+        Starting weights of the first weighted layers, as for :class:`MLPClassifier`
+        (Conv2D kernels ``(kernel_h, kernel_w, in_channels, filters)``): for instance a
+        fitted :class:`ConvAutoencoder`'s encoder.
 
     With ``warm_start=True`` (and in ``partial_fit``) changes to ``layers`` that keep every
     weight's shape (activations, dropout rates) or to ``dtype`` apply to the fitted weights;

@@ -20,7 +20,8 @@ class _BaseMLP(BaseNetwork):
                  batch_size="auto", max_iter=200, shuffle=True, random_state=None, tol=1e-4,
                  verbose=False, warm_start=False, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, optimizer="adam", dropout=0.0,
-                 dtype="float32", weight_init="sklearn"):
+                 dtype="float32", weight_init="sklearn", coefs_init=None,
+                 intercepts_init=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.alpha = alpha
@@ -38,6 +39,8 @@ class _BaseMLP(BaseNetwork):
         self.dropout = dropout
         self.dtype = dtype
         self.weight_init = weight_init
+        self.coefs_init = coefs_init
+        self.intercepts_init = intercepts_init
 
     def _hidden_specs(self):
         sizes = self.hidden_layer_sizes
@@ -106,6 +109,11 @@ _PARAMS_DOC = """
         names, biases zero: ``"glorot_uniform"``, ``"glorot_normal"``, ``"he_uniform"``,
         ``"he_normal"``, ``"lecun_uniform"``, ``"lecun_normal"``. The default was chosen by
         cross-validated scores on scikit-learn's small datasets (benchmarks/RESULTS.md).
+    coefs_init, intercepts_init : list of ndarray, default=None
+        Starting weights and biases of the first ``len(coefs_init)`` layers, in the layout
+        of ``coefs_`` and ``intercepts_`` (the remaining layers start from ``weight_init``):
+        for instance a fitted :class:`Autoencoder`'s encoder, to fine-tune it as a
+        classifier. Plain arrays, so ``clone`` and ``GridSearchCV`` keep them.
 
     With ``warm_start=True`` (and in ``partial_fit``) a changed ``dropout``, ``activation``
     or ``dtype`` applies to the fitted weights; a changed ``hidden_layer_sizes`` raises.

@@ -31,3 +31,11 @@ def softmax_xent_loss(z, t):
 def sigmoid_bce_loss(z, t):
     p = 1 / (1 + np.exp(-z))
     return -np.sum(t * np.log(p) + (1 - t) * np.log(1 - p)) / len(z)
+
+
+def sigmoid_squared_loss(z, t):
+    return squared_loss(1 / (1 + np.exp(-z)), t)
+
+
+def softmax_squared_loss(z, t):
+    return squared_loss(softmax(z), t)

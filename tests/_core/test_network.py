@@ -6,17 +6,24 @@ import numpy as np
 import pytest
 
 from sknetphys._core.layers import Dense, Dropout, Flatten
-from sknetphys._core.losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredLoss
+from sknetphys._core.losses import (
+    SigmoidCrossEntropy,
+    SigmoidSquaredLoss,
+    SoftmaxCrossEntropy,
+    SoftmaxSquaredLoss,
+    SquaredLoss,
+)
 from sknetphys._core.network import Network
 
 ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu"]
-LOSSES = [SquaredLoss, SoftmaxCrossEntropy, SigmoidCrossEntropy]
+LOSSES = [SquaredLoss, SoftmaxCrossEntropy, SigmoidCrossEntropy, SoftmaxSquaredLoss,
+          SigmoidSquaredLoss]
 
 
 def _targets(loss, rng, n, k):
     if isinstance(loss, SquaredLoss):
         return rng.normal(size=(n, k))
-    if isinstance(loss, SoftmaxCrossEntropy):
+    if isinstance(loss, SoftmaxCrossEntropy):  # and SoftmaxSquaredLoss
         return np.eye(k)[rng.integers(k, size=n)]
     return rng.integers(0, 2, size=(n, k)).astype(float)
 

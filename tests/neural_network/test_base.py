@@ -122,3 +122,32 @@ def test_warm_start_and_partial_fit_refuse_a_changed_shape(digits):
     conv.set_params(layers=[Conv2D(4, 5), Flatten()])
     with pytest.raises(ValueError, match="cannot continue"):
         conv.fit(X, y)
+
+
+def test_coefs_init_starts_the_first_layers_and_survives_clone(digits):
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+
+    from sknetphys.optimizers import SGD
+
+    X, y = digits
+    W = np.random.default_rng(0).normal(scale=0.1, size=(64, 20))
+    b = np.full(20, 0.05)
+    clf = MLPClassifier((20, 10), coefs_init=[W], intercepts_init=[b], max_iter=1,
+                        optimizer=SGD(learning_rate=1e-9), random_state=0)
+    _quiet(clf, X, y)
+    np.testing.assert_allclose(clf.coefs_[0], W, atol=1e-6)
+    np.testing.assert_allclose(clf.intercepts_[0], b, atol=1e-6)
+    fresh = clone(clf)
+    np.testing.assert_array_equal(fresh.coefs_init[0], W)
+    _quiet(fresh, X, y)
+    np.testing.assert_array_equal(fresh.coefs_[0], clf.coefs_[0])
+    search = GridSearchCV(clf, {"hidden_layer_sizes": [(20,), (20, 5)]}, cv=2)
+    _quiet(search, X, y)
+    np.testing.assert_allclose(search.best_estimator_.coefs_[0], W, atol=1e-6)
+    for kw, match in [(dict(coefs_init=[W.T], intercepts_init=[b]), r"coefs_init\[0\] has shape"),
+                      (dict(coefs_init=[W]), "intercepts_init 0"),
+                      (dict(coefs_init=[W] * 4, intercepts_init=[b] * 4), "only 3 weighted"),
+                      (dict(coefs_init=[W * np.nan], intercepts_init=[b]), "NaN")]:
+        with pytest.raises(ValueError, match=match):
+            MLPClassifier((20, 10), **kw).fit(X, y)

@@ -4,6 +4,10 @@ Each ``*_loss`` kernel takes the raw outputs ``z`` (logits for the classifiers) 
 ``t``, writes the output delta dC/dz into ``delta`` and returns the summed loss. Pairing the
 output activation with its loss makes the delta simply ``(y_out - t) / n``. Dividing by ``n``
 (the batch size) is the caller's job through ``inv_n``.
+
+The quadratic cost on sigmoid or softmax outputs (the lecture's comparison with
+cross-entropy) has no such cancellation: its delta carries the activation's derivative,
+which is what makes it learn slowly from confidently wrong outputs.
 """
 
 import math
@@ -64,13 +68,53 @@ def sigmoid_bce_loss(z, t, inv_n, delta):
             x = z[i, j]
             # -[t log s(x) + (1-t) log(1-s(x))] = softplus(x) - t x, computed stably
             total += max(x, 0.0) + math.log1p(math.exp(-abs(x))) - t[i, j] * x
-            if x >= 0:
-                p = 1.0 / (1.0 + math.exp(-x))
-            else:
-                e = math.exp(x)
-                p = e / (1.0 + e)
-            delta[i, j] = (p - t[i, j]) * inv_n
+            delta[i, j] = (_sigmoid(x) - t[i, j]) * inv_n
     return total * inv_n
+
+
+@njit(cache=True, error_model="numpy", inline="always", nogil=True)
+def _sigmoid(x):
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def sigmoid_squared_loss(z, t, inv_n, delta):
+    """Sigmoid outputs y, quadratic cost C = 1/(2n) sum ||y - t||^2;
+    dC/dz = (y - t) y (1 - y) / n."""
+    n, m = z.shape
+    total = 0.0
+    for i in range(n):
+        for j in range(m):
+            y = _sigmoid(z[i, j])
+            d = y - t[i, j]
+            total += d * d
+            delta[i, j] = d * y * (1.0 - y) * inv_n
+    return 0.5 * total * inv_n
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def softmax_squared_loss(z, t, inv_n, delta):
+    """Softmax outputs y, quadratic cost C = 1/(2n) sum ||y - t||^2;
+    dC/dz_k = y_k ((y_k - t_k) - sum_j (y_j - t_j) y_j) / n."""
+    n, m = z.shape
+    total = 0.0
+    for i in range(n):
+        _, s = _exp_shifted(z[i], delta[i])
+        inv_s = 1.0 / s
+        dot = 0.0
+        for j in range(m):
+            y = delta[i, j] * inv_s
+            delta[i, j] = y
+            d = y - t[i, j]
+            total += d * d
+            dot += d * y
+        for j in range(m):
+            y = delta[i, j]
+            delta[i, j] = y * ((y - t[i, j]) - dot) * inv_n
+    return 0.5 * total * inv_n
 
 
 @njit(cache=True, error_model="numpy", nogil=True)

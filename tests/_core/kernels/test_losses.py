@@ -1,13 +1,21 @@
 import numpy as np
 import pytest
 
-from sknetphys._core.losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredLoss
+from sknetphys._core.losses import (
+    SigmoidCrossEntropy,
+    SigmoidSquaredLoss,
+    SoftmaxCrossEntropy,
+    SoftmaxSquaredLoss,
+    SquaredLoss,
+)
 from tests._core import naive_dense
 
 CASES = [
     (SquaredLoss, naive_dense.squared_loss, "real"),
     (SoftmaxCrossEntropy, naive_dense.softmax_xent_loss, "onehot"),
     (SigmoidCrossEntropy, naive_dense.sigmoid_bce_loss, "binary"),
+    (SigmoidSquaredLoss, naive_dense.sigmoid_squared_loss, "binary"),
+    (SoftmaxSquaredLoss, naive_dense.softmax_squared_loss, "onehot"),
 ]
 
 
@@ -36,11 +44,25 @@ def test_loss_value_and_delta(loss_cls, reference, kind):
     np.testing.assert_allclose(delta, numeric, rtol=1e-6, atol=1e-9)
 
 
+def test_image_rows_are_seen_flat():
+    rng = np.random.default_rng(1)
+    z, t = rng.normal(size=(4, 3, 5, 2)), rng.uniform(size=(4, 3, 5, 2))
+    delta = np.empty_like(z)
+    value = SigmoidSquaredLoss()(z, t, delta, 8)  # one part of a batch of 8 rows
+    flat = np.empty((4, 30))
+    assert value == SigmoidSquaredLoss()(z.reshape(4, -1), t.reshape(4, -1), flat, 8)
+    np.testing.assert_array_equal(delta.reshape(4, -1), flat)
+    assert value == pytest.approx(naive_dense.sigmoid_squared_loss(z.reshape(4, -1),
+                                                                   t.reshape(4, -1)) / 2)
+
+
 def test_output_transforms():
     z = np.array([[1.0, 2.0, 3.0], [-50.0, 0.0, 50.0]])
     np.testing.assert_allclose(SoftmaxCrossEntropy().transform(z.copy()), naive_dense.softmax(z))
     np.testing.assert_allclose(SigmoidCrossEntropy().transform(z.copy()), 1 / (1 + np.exp(-z)))
     np.testing.assert_array_equal(SquaredLoss().transform(z.copy()), z)
+    np.testing.assert_allclose(SoftmaxSquaredLoss().transform(z.copy()), naive_dense.softmax(z))
+    np.testing.assert_allclose(SigmoidSquaredLoss().transform(z.copy()), 1 / (1 + np.exp(-z)))
 
 
 def test_cross_entropy_is_finite_for_huge_logits():
