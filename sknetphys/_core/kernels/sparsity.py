@@ -13,7 +13,8 @@ _EPS = 1e-12
 @njit(cache=True, error_model="numpy", nogil=True)
 def kl_sparsity(y, rho, mean):
     """``mean[j]`` = unit j's mean activation over the rows of ``y`` (n, units), in float64;
-    returns ``sum_j KL(rho || mean_j)`` with ``KL(p || q) = p log(p/q) + (1-p) log((1-p)/(1-q))``."""
+    returns ``sum_j KL(rho || mean_j)``, where
+    ``KL(p || q) = p log(p/q) + (1-p) log((1-p)/(1-q))``."""
     n, m = y.shape
     for j in range(m):
         mean[j] = 0.0

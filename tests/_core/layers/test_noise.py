@@ -61,8 +61,9 @@ def test_noise_inside_a_network_backpropagates(spec):
     np.testing.assert_allclose(net.grads, numeric, rtol=1e-6, atol=1e-8)
 
 
-@pytest.mark.parametrize("spec, match", [(MaskingNoise(1.0), "rate"), (GaussianNoise(-1), "stddev"),
-                                         (KLSparsity(0.0), "target"), (KLSparsity(0.1, -1), "weight")])
+@pytest.mark.parametrize("spec, match", [
+    (MaskingNoise(1.0), "rate"), (GaussianNoise(-1), "stddev"), (KLSparsity(0.0), "target"),
+    (KLSparsity(0.1, -1), "weight")])
 def test_invalid_specs_raise(spec, match):
     with pytest.raises(ValueError, match=match):
         Network([spec], (3,), np.float32)
