@@ -11,7 +11,14 @@ from .layers import (
     RandomShiftRotate,
     UpSampling2D,
 )
-from .neural_network import ConvClassifier, ConvRegressor, MLPClassifier, MLPRegressor
+from .neural_network import (
+    Autoencoder,
+    ConvAutoencoder,
+    ConvClassifier,
+    ConvRegressor,
+    MLPClassifier,
+    MLPRegressor,
+)
 from .optimizers import SGD, Adadelta, Adagrad, Adam, RMSprop
 
 __version__ = "0.1.0"
@@ -35,8 +42,10 @@ __all__ = [
     "Adadelta",
     "Adagrad",
     "Adam",
+    "Autoencoder",
     "AvgPool2D",
     "Conv2D",
+    "ConvAutoencoder",
     "ConvClassifier",
     "ConvRegressor",
     "Dense",

@@ -11,6 +11,7 @@ specific to them:
   encoding, the output loss, decoding predictions and the validation score.
 """
 
+import math
 import warnings
 from numbers import Integral, Real
 
@@ -92,10 +93,11 @@ class BaseNetwork(BaseEstimator):
         continuing = hasattr(self, "_net") and (incremental or self.warm_start)
         X, y = self._validate_xy(X, y, reset=not continuing)
         T = self._encode_targets(y, continuing, incremental, classes)
-        if continuing and T.shape[1] != self._net.output_shape[0]:
+        n_outputs = math.prod(self._net.output_shape) if continuing else None
+        if continuing and T.shape[1] != n_outputs:
             raise ValueError(
-                f"y has {T.shape[1]} outputs but the fitted network has "
-                f"{self._net.output_shape[0]}; fit anew (warm_start=False)."
+                f"y has {T.shape[1]} outputs but the fitted network has {n_outputs}; fit "
+                "anew (warm_start=False)."
             )
         dtype = _resolve_dtype(self.dtype)
         X = self._reshape_X(X.astype(dtype, copy=False))
@@ -120,9 +122,8 @@ class BaseNetwork(BaseEstimator):
         n = X.shape[0]
         batch_size = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
         try:
-            outcome = train(
-                self._net, self._loss, self._optimizer, self._opt_state, X, T, history,
-                batch_size=batch_size, max_iter=1 if incremental else self.max_iter,
+            outcome = self._train(
+                X, T, batch_size=batch_size, max_iter=1 if incremental else self.max_iter,
                 shuffle=self.shuffle, rng=rng, alpha=self.alpha, validation=validation,
                 tol=self.tol, n_iter_no_change=self.n_iter_no_change, verbose=self.verbose,
                 check_convergence=not incremental,
@@ -136,6 +137,12 @@ class BaseNetwork(BaseEstimator):
                 ConvergenceWarning,
             )
         return self
+
+    def _train(self, X, T, **options):
+        """Run the training loop on the estimator's network, loss, optimizer and history;
+        returns its outcome (a hook: the autoencoders pretrain first)."""
+        return train(self._net, self._loss, self._optimizer, self._opt_state, X, T,
+                     self._history, **options)
 
     def _validate_xy(self, X, y, reset):
         X, y = validate_data(
@@ -245,7 +252,7 @@ class BaseNetwork(BaseEstimator):
         self.loss_ = history.loss_curve[-1] if history.loss_curve else np.nan
         self.loss_curve_ = list(history.loss_curve)
         self.n_layers_ = len(self._net.weighted_layers) + 1
-        self.n_outputs_ = self._net.output_shape[0]
+        self.n_outputs_ = math.prod(self._net.output_shape)
         self.out_activation_ = self._loss.output_activation
         if early_stopping:
             self.validation_scores_ = list(history.validation_scores)
@@ -290,9 +297,14 @@ class BaseNetwork(BaseEstimator):
         # on which others are predicted with it: BLAS rounds a row differently by its
         # position in a product, which at float32's 1e-7 fails sklearn's
         # check_methods_subset_invariance. Results leave in float64.
-        dtype = np.result_type(X.dtype, self._net.dtype)
-        net = self._net if self._net.dtype == dtype else self._net.astype(dtype)
-        return net, self._reshape_X(X.astype(dtype, copy=False))
+        net = self._inference_net(X.dtype)
+        return net, self._reshape_X(X.astype(net.dtype, copy=False))
+
+    def _inference_net(self, dtype):
+        """The network in the precision of data of ``dtype``, or of the network if higher
+        (a copy when it differs: the fitted network is never changed)."""
+        dtype = np.result_type(dtype, self._net.dtype)
+        return self._net if self._net.dtype == dtype else self._net.astype(dtype)
 
     def _forward(self, X):
         net, X = self._inference_input(X)
