@@ -106,8 +106,8 @@ def bench_mnist(epochs=5):
     from sknetphys.datasets import load_mnist
     from sknetphys.optimizers import Adam
 
-    X, y = load_mnist()
-    Xt, yt = load_mnist(subset="test")
+    X, y = load_mnist(return_X_y=True)
+    Xt, yt = load_mnist(subset="test", return_X_y=True)
     print(f"\n[1] MNIST 784-800-10 relu, Adam(1e-3), batch 100, {epochs} epochs, float32")
     print("  sknetphys and PyTorch alternate epochs (partial_fit for ours, so each of our epochs "
           "also pays input validation), so that a busy spell of this shared machine slows both")
