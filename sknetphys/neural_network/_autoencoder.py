@@ -360,7 +360,11 @@ _COMMON_DOC = """
         or binary cross-entropy summed over the features (needs a sigmoid output and data in
         [0, 1]). A sigmoid output is computed inside the loss, from the last layer's
         pre-activations: cross-entropy then never takes the log of a sigmoid rounded to 0 or
-        1, and its gradient is simply ``x_rec - x``.
+        1, and its gradient is simply ``x_rec - x``. For images in [0, 1] prefer it to the
+        quadratic cost on a sigmoid output, whose gradient carries the sigmoid's slope and
+        can stall: on the lecture's circles, the conv net with a sigmoid output and the
+        quadratic cost settles on black images (the same net in PyTorch too), where
+        cross-entropy learns them.
     noise : {"gaussian", "masking", "salt_pepper"} or None, default=None
         A denoising autoencoder: during training only, every batch's inputs are corrupted
         afresh (``"gaussian"``: plus ``noise_level`` times standard normal noise;

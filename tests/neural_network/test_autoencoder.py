@@ -2,7 +2,6 @@
 subspace, denoising, sparsity, pretraining, circles), and scikit-learn integration."""
 
 import pickle
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -10,7 +9,6 @@ import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
@@ -30,10 +28,11 @@ from sknetphys import (
 )
 from sknetphys._core.layers import Dense, GaussianNoise, KLSparsity, MaskingNoise
 from sknetphys._core.losses import SigmoidCrossEntropy, SigmoidSquaredLoss, SquaredLoss
+from sknetphys.datasets import make_circle_images
 from sknetphys.optimizers import SGD, Adam
 from tests._core.layers.test_noise import kl_penalty
-from tests._core.test_training import _InterruptAt
 from tests._core.test_network import numeric_gradient
+from tests._core.test_training import _InterruptAt
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -318,6 +317,16 @@ def test_greedy_pretraining_of_a_conv_autoencoder(split):
     assert all(c[-1] < c[0] for c in cae.pretrain_loss_curves_)
     random_start = ConvAutoencoder(CIRCLE_ENCODER, **kw).fit(X_train[:300])
     assert cae.loss_curve_[0] < random_start.loss_curve_[0]
+
+
+def test_conv_autoencoder_learns_circles():
+    X = make_circle_images(700, random_state=0)
+    X_train, X_test = X[:500], X[500:]
+    baseline = np.mean((X_test - X_train.mean(axis=0)) ** 2)  # the mean image
+    cae = ConvAutoencoder(CIRCLE_ENCODER, optimizer=Adam(learning_rate=3e-3), batch_size=25,
+                          max_iter=5, random_state=0).fit(X_train)
+    assert cae.n_codes_ == 7 * 7 * 4
+    assert -cae.score(X_test) <= 0.25 * baseline  # measured: 0.10 of it
 
 
 def test_ctrl_c_in_pretraining_ends_the_fit_with_the_stages_so_far(digits):
