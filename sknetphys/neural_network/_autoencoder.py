@@ -354,8 +354,7 @@ def _sizes(value, name, allow_empty):
     return [int(s) for s in sizes]
 
 
-_COMMON_DOC = """
-    loss : {"squared_error", "binary_crossentropy"}, default="squared_error"
+_COMMON_DOC = """    loss : {"squared_error", "binary_crossentropy"}, default="squared_error"
         The reconstruction loss: the lecture's quadratic cost ``1/(2N) sum ||x_rec - x||^2``,
         or binary cross-entropy summed over the features (needs a sigmoid output and data in
         [0, 1]). A sigmoid output is computed inside the loss, from the last layer's
@@ -412,8 +411,7 @@ _COMMON_DOC = """
         :mod:`sknetphys.optimizers` (then ``optimizer__learning_rate`` is grid-searchable).
 """
 
-_TAIL_DOC = """
-    dtype : {"float32", "float64"}, default="float32"
+_TAIL_DOC = """    dtype : {"float32", "float64"}, default="float32"
         Training precision. ``transform`` and ``inverse_transform`` run in the higher
         precision of this and the data, and return float64.
     coefs_init, intercepts_init : list of ndarray, default=None
@@ -612,7 +610,8 @@ class ConvAutoencoder(ImageInputMixin, AutoencoderMixin, BaseNetwork):
         The layers down to the code, e.g. the lecture's net for circles ``[Conv2D(8, 5,
         padding="same"), AvgPool2D(2), Conv2D(8, 5, padding="same"), AvgPool2D(2),
         Conv2D(4, 3, padding="same")]``, which gives 28x28 images a 7x7x4 code. None: that
-        net, its poolings clipped to the image (see ``default_encoder``).
+        net, each pooling halving only the image's even sides (and left out where none is),
+        so that it builds, and its mirror gives back the input's shape, on any input.
     decoder : list of layer objects, default=None
         None mirrors the encoder: backwards through it, each pooling becomes an
         ``UpSampling2D`` by its stride, each ``Conv2D`` a "same"-padded ``Conv2D`` back to
