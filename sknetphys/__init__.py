@@ -11,7 +11,13 @@ from .layers import (
     RandomShiftRotate,
     UpSampling2D,
 )
-from .neural_network import ConvClassifier, ConvRegressor, MLPClassifier, MLPRegressor
+from .neural_network import (
+    ConvClassifier,
+    ConvRegressor,
+    MLPClassifier,
+    MLPRegressor,
+    prune_neurons,
+)
 from .optimizers import SGD, Adadelta, Adagrad, Adam, RMSprop
 
 __version__ = "0.1.0"
@@ -51,4 +57,5 @@ __all__ = [
     "SGD",
     "TSNEEmbedding",
     "UpSampling2D",
+    "prune_neurons",
 ]

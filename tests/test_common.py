@@ -4,8 +4,10 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sknetphys import MLPClassifier, MLPRegressor
 
-# The default constructors; only max_iter is lowered, for speed.
-ESTIMATORS = [MLPClassifier(max_iter=100), MLPRegressor(max_iter=100)]
+# The default constructors; only max_iter is lowered, for speed. Full-batch L-BFGS takes
+# another path through fit (no partial_fit).
+ESTIMATORS = [MLPClassifier(max_iter=100), MLPRegressor(max_iter=100),
+              MLPClassifier(solver="lbfgs", max_iter=100), MLPRegressor(solver="lbfgs", max_iter=100)]
 
 
 @parametrize_with_checks(ESTIMATORS)

@@ -2,5 +2,6 @@
 
 from ._conv import ConvClassifier, ConvRegressor
 from ._mlp import MLPClassifier, MLPRegressor
+from ._pruning import prune_neurons
 
-__all__ = ["ConvClassifier", "ConvRegressor", "MLPClassifier", "MLPRegressor"]
+__all__ = ["ConvClassifier", "ConvRegressor", "MLPClassifier", "MLPRegressor", "prune_neurons"]
