@@ -327,6 +327,9 @@ _PARAMS_DOC = """    solver : {"adam", "sgd", "lbfgs"}, default="adam"
 
     With ``warm_start=True`` (and in ``partial_fit``) a changed ``dropout``, ``activation``
     or ``dtype`` applies to the fitted weights; a changed ``hidden_layer_sizes`` raises.
+    Unlike scikit-learn's MLPs, ``fit`` takes no ``sample_weight`` (repeat samples
+    instead): in float32 training a weighted loss misses scikit-learn's check that weights
+    equal repeated samples (tolerance 1e-7) by rounding.
 """
 
 _ATTRS_DOC = """

@@ -449,7 +449,7 @@ def test_optimizer_parameters_settable_with_the_default_optimizer(digits):
         MLPClassifier(solver="lbfgs").set_params(optimizer__learning_rate=0.1)
 
 
-def test_lbfgs_fits_full_batch_and_warns_as_scikit_learn(digits):
+def test_lbfgs_fits_full_batch_and_warns_as_scikit_learn(digits, capsys):
     X, y = digits
     clf = MLPClassifier((16,), solver="lbfgs", max_iter=400, random_state=0, alpha=1e-3)
     assert not hasattr(clf, "partial_fit")
@@ -462,7 +462,11 @@ def test_lbfgs_fits_full_batch_and_warns_as_scikit_learn(digits):
     assert clf.loss_ == clf.loss_curve_[-1] == clf.best_loss_
     assert clf.validation_scores_ is None
     with pytest.warns(ConvergenceWarning, match=r"lbfgs failed to converge after 5 iter"):
-        fit5 = MLPClassifier((16,), solver="lbfgs", max_iter=5, random_state=0).fit(X, y)
+        fit5 = MLPClassifier((16,), solver="lbfgs", max_iter=5, random_state=0,
+                             verbose=True).fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 5 and lines[-1].startswith("Iteration 5: loss = ")
+    fit5.set_params(verbose=False)
     # warm_start continues from the weights: the loss goes on falling
     _quiet(fit5.set_params(warm_start=True), X, y)
     assert fit5.n_iter_ == 10 and fit5.loss_curve_[-1] < fit5.loss_curve_[4]
@@ -492,7 +496,7 @@ def test_poisson_regression_as_scikit_learn():
     X = rng.uniform(-1, 1, size=(400, 3))
     rate = np.exp(1 + X[:, 0] - X[:, 1])
     y = rng.poisson(rate)
-    reg = MLPRegressor((16,), loss="poisson", solver="lbfgs", random_state=0).fit(X, y)
+    reg = _quiet(MLPRegressor((16,), loss="poisson", solver="lbfgs", random_state=0), X, y)
     assert reg.out_activation_ == "exp" and np.all(reg.predict(X) > 0)
     # close to the true rate, and better than squared error at the deviance it minimises
     assert np.corrcoef(np.log(reg.predict(X)), np.log(rate))[0, 1] > 0.95
