@@ -18,6 +18,7 @@ from .neural_network import (
     ConvRegressor,
     MLPClassifier,
     MLPRegressor,
+    prune_neurons,
 )
 from .optimizers import SGD, Adadelta, Adagrad, Adam, RMSprop
 
@@ -60,4 +61,5 @@ __all__ = [
     "SGD",
     "TSNEEmbedding",
     "UpSampling2D",
+    "prune_neurons",
 ]

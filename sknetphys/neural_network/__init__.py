@@ -3,6 +3,7 @@
 from ._autoencoder import Autoencoder, ConvAutoencoder
 from ._conv import ConvClassifier, ConvRegressor
 from ._mlp import MLPClassifier, MLPRegressor
+from ._pruning import prune_neurons
 
 __all__ = [
     "Autoencoder",
@@ -11,4 +12,5 @@ __all__ = [
     "ConvRegressor",
     "MLPClassifier",
     "MLPRegressor",
+    "prune_neurons",
 ]
