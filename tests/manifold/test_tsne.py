@@ -111,6 +111,24 @@ def test_three_components_and_dof():
     assert naive.kl_divergence(P, maps[1.0], 1.0) < 0.95 * naive.kl_divergence(P, maps[0.7], 1.0)
 
 
+def test_early_exaggeration_forms_tight_clusters():
+    # during the exaggerated stage clusters contract relative to their distances (here a
+    # spread / separation ratio of 0.05 against 0.17 without exaggeration)
+    X, y = _blobs()
+
+    def spread_over_separation(Y):
+        centres = np.array([Y[y == k].mean(0) for k in range(3)])
+        spread = np.mean([np.linalg.norm(Y[y == k] - centres[k], axis=1).mean()
+                          for k in range(3)])
+        return spread / np.mean([np.linalg.norm(centres[a] - centres[b])
+                                 for a in range(3) for b in range(a)])
+
+    ratios = [spread_over_separation(TSNEEmbedding(
+        perplexity=10, early_exaggeration=ex, max_iter=100, early_exaggeration_iter=100,
+        random_state=0).fit_transform(X)) for ex in (12.0, 1.0)]
+    assert ratios[0] < 0.5 * ratios[1]
+
+
 def test_deterministic_under_random_state():
     X, _ = _blobs()
     for init in ["random", "pca"]:
