@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
-from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -48,9 +48,10 @@ def fitted():
 
 def _transform_rows(X_fit, Xn, perplexity):
     """Dense conditional P of new points over the training points as transform builds it
-    (3 * perplexity nearest neighbours), from the plain-numpy references; and each new
-    point's nearest training point."""
-    idx, d2 = naive.knn(X_fit, int(3 * perplexity), Y=Xn)
+    (3 * perplexity nearest neighbours), from references (scikit-learn's neighbours, the
+    plain-numpy perplexity search); and each new point's nearest training point."""
+    dist, idx = NearestNeighbors(n_neighbors=int(3 * perplexity)).fit(X_fit).kneighbors(Xn)
+    d2 = dist**2
     Pc = np.zeros((len(Xn), len(X_fit)))
     for i in range(len(Xn)):
         Pc[i, idx[i]] = naive.conditional_row(d2[i], perplexity)
@@ -148,7 +149,7 @@ tsne_module._PARALLEL_MIN_SAMPLES = 0  # the parallel kernels, as above 5,000 po
 rng = np.random.default_rng(0)
 X = np.vstack([rng.normal(c, 1, (50, 6)) for c in (0, 4, 8)])
 for method in ["exact", "barnes_hut", "fft"]:
-    Y = TSNEEmbedding(perplexity=10, method=method, max_iter=40, early_exaggeration_iter=20,
+    Y = TSNEEmbedding(perplexity=10, method=method, max_iter=12, early_exaggeration_iter=6,
                       min_num_intervals=20, random_state=0).fit_transform(X)
     print(method, hashlib.sha256(Y.tobytes()).hexdigest())
 """
@@ -166,7 +167,7 @@ def test_bit_identical_across_processes_and_thread_counts(monkeypatch):
     X = np.vstack([rng.normal(c, 1, (50, 6)) for c in (0, 4, 8)])
     here = []
     for method in ["exact", "barnes_hut", "fft"]:
-        Y = TSNEEmbedding(perplexity=10, method=method, max_iter=40, early_exaggeration_iter=20,
+        Y = TSNEEmbedding(perplexity=10, method=method, max_iter=12, early_exaggeration_iter=6,
                           min_num_intervals=20, random_state=0).fit_transform(X)
         here.append(f"{method} {hashlib.sha256(Y.tobytes()).hexdigest()}")
     assert out.split("\n")[:3] == here
@@ -241,7 +242,7 @@ def test_concurrent_transform_is_bit_identical(fitted, dtype, m, monkeypatch):
         return out, numba.get_num_threads() == before
 
     with ThreadPoolExecutor(n_threads) as pool:
-        for _ in range(2 if m > 100 else 5):
+        for _ in range(1 if m > 100 else 5):
             for out, threads_kept in pool.map(call, range(n_threads)):
                 np.testing.assert_array_equal(out, ref)
                 assert threads_kept
@@ -452,7 +453,7 @@ def test_transform_places_mnist_points_among_their_class(mnist):
     assert acc > 0.8, acc
     # and they improve on their start, the nearest training point's position (whose map
     # neighbours would score about as well)
-    Pc, nearest = _transform_rows(Z, Zt, 30)
+    Pc, nearest = _transform_rows(Z, Zt[:100], 30)
     before = naive.transform_kl(Pc, est.embedding_[nearest], est.embedding_)
-    after = naive.transform_kl(Pc, Yt, est.embedding_)
-    assert after < 0.97 * before, (after, before)  # 0.954 here; zero iterations: 1
+    after = naive.transform_kl(Pc, Yt[:100], est.embedding_)
+    assert after < 0.97 * before, (after, before)  # ~0.95 here; zero iterations: 1
