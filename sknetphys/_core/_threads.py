@@ -1,7 +1,7 @@
 """Data parallelism: a batch's parts run on all cores, one network replica per thread.
 
 The layers themselves run on one thread (their numba kernels are serial; BLAS brings its own
-threads). Image networks go further: ``Network.train_batch`` and ``predict_raw`` deal a
+threads). Image networks go further: ``Network.train_batch`` and ``predict`` deal a
 batch's cache-sized parts to ``n_threads()`` Python threads, each with a replica of the
 network that shares its parameters, and limit BLAS to one thread meanwhile. The numba
 kernels release the GIL (``nogil=True``), so the threads run in parallel.
@@ -18,7 +18,7 @@ process may run on.
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 
 _N_THREADS = None
@@ -95,5 +95,20 @@ def run_parallel(tasks):
         try:
             first = tasks[0]()
         finally:
-            rest = [fut.result() for fut in futures]
-    return [first] + rest
+            _wait_through_ctrl_c(futures)
+    return [first] + [fut.result() for fut in futures]
+
+
+def _wait_through_ctrl_c(futures):
+    """Wait until every future is done, even when Ctrl-C (which only the main thread sees)
+    arrives meanwhile; then re-raise it. A worker left running would go on using its
+    network replica, the very one the next batch or fit hands out again."""
+    interrupted = False
+    while True:
+        try:
+            wait(futures)
+            break
+        except KeyboardInterrupt:
+            interrupted = True
+    if interrupted:
+        raise KeyboardInterrupt

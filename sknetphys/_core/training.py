@@ -14,7 +14,18 @@ from .losses import loss_value
 
 
 class DivergenceError(FloatingPointError):
-    """The training loss became NaN or infinite; the best weights so far were kept."""
+    """Training diverged: the loss or a weight became NaN or infinite, or the loss grew
+    to ``EXPLOSION`` times its value at the start of training. The best weights so far
+    were kept."""
+
+
+# An epoch whose mean training loss is this many times the untrained network's loss has
+# diverged, finite or not. The yardstick is generous: healthy training stays below its
+# start (measured on digits: epoch means at most 1x, single batches at most 1.8x the start
+# for Adam and SGD at every rate that learns), while the issue's Adam(learning_rate=10)
+# reaches 8300x in its first epoch and SGD(learning_rate=1e4) 7e18x. A model that confident
+# and wrong is worse than the untrained one; it must not come back as a fitted model.
+EXPLOSION = 1e3
 
 
 class History:
@@ -30,6 +41,7 @@ class History:
         self.n_iter = 0
         self.t = 0
         self.best_params = None  # snapshot of the best weights seen
+        self.start_loss = None  # the untrained network's loss, the yardstick of divergence
 
 
 def train(net, loss, optimizer, state, X, T, history, *, batch_size, max_iter, shuffle, rng,
@@ -40,17 +52,21 @@ def train(net, loss, optimizer, state, X, T, history, *, batch_size, max_iter, s
     ``validation`` is ``None`` or ``(X_val, T_val, score)`` where ``score(raw_outputs)`` returns
     the validation score (higher is better). With it the best weights are those of the best
     validation score, and early stopping watches that score; without it, the training loss.
-    On Ctrl-C the best weights so far are restored; on a non-finite loss too, and
-    ``DivergenceError`` is raised.
+    On Ctrl-C the best weights so far are restored. On divergence too, and
+    ``DivergenceError`` is raised: a batch with a non-finite loss, an epoch that leaves a
+    weight non-finite, or an epoch whose mean loss is ``EXPLOSION`` times the untrained
+    network's (``history.start_loss``, measured once, at the first call on a history).
     """
-    batches = _Batches(X, T, min(batch_size, X.shape[0]), shuffle, rng)
-    net.allocate(net.parts(batches.size)[0].stop)  # the rows of one pass
-    delta = np.empty((batches.size,) + net.output_shape, dtype=net.dtype)
-    if history.best_params is None:
-        history.best_params = net.params.copy()
     l2 = float(alpha)
     n_decay = net.n_weights if l2 > 0 else 0
-    try:
+    try:  # from the first statement on: Ctrl-C may come at any time
+        batches = _Batches(X, T, min(batch_size, X.shape[0]), shuffle, rng)
+        net.allocate(net.parts(batches.size)[0].stop)  # the rows of one pass
+        delta = np.empty((batches.size,) + net.output_shape, dtype=net.dtype)
+        if history.best_params is None:
+            history.best_params = net.params.copy()
+        if history.start_loss is None:
+            history.start_loss = _start_loss(net, loss, X, T, l2, n_decay, batches.size)
         for _ in range(max_iter):
             t0 = time.perf_counter()
             # Overflow is caught below and reported as DivergenceError, not as numpy warnings.
@@ -68,11 +84,20 @@ def train(net, loss, optimizer, state, X, T, history, *, batch_size, max_iter, s
                         batch_loss += penalty
                     optimizer.step(net.params, net.grads, state, l2 / m, n_decay, start=done)
                     if not math.isfinite(batch_loss):
-                        _diverged(net, optimizer, history, batch_loss)
+                        _diverged(net, optimizer, state, history, f"became {batch_loss}")
                     total += batch_loss * m
+                epoch_loss = total / X.shape[0]
+                # A weight the data never reach (a sparse input's column of zeros) can turn
+                # NaN with the loss finite; it would give NaN predictions later.
+                if not math.isfinite(float(np.sum(net.params))):
+                    _diverged(net, optimizer, state, history,
+                              f"was {epoch_loss:.6g} but some weights became NaN or infinite")
+                if epoch_loss > EXPLOSION * history.start_loss > 0:
+                    _diverged(net, optimizer, state, history,
+                              f"grew to {epoch_loss:.6g}, more than {EXPLOSION:g} times its "
+                              f"value at the start of training ({history.start_loss:.6g})")
             history.n_iter += 1
             history.t += X.shape[0]
-            epoch_loss = total / X.shape[0]
             history.loss_curve.append(epoch_loss)
             optimizer.end_epoch(state, history.t)
             stop_now = _end_of_epoch(net, loss, history, epoch_loss, validation, tol,
@@ -123,13 +148,27 @@ class _Batches:
             yield xb, np.take(T, idx, axis=0, out=self.tbuf[:m])
 
 
-def _diverged(net, optimizer, history, batch_loss):
+def _start_loss(net, loss, X, T, l2, n_decay, batch_size):
+    """The untrained network's training loss (penalty included), on up to 256 rows: a
+    steadier yardstick than one small batch."""
+    rows = min(X.shape[0], 256)
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = loss_value(loss, net.predict(X[:rows]), T[:rows])
+    if n_decay:
+        w = net.params[:n_decay]
+        value += 0.5 * l2 * float(np.dot(w, w)) / batch_size
+    return value
+
+
+def _diverged(net, optimizer, state, history, what):
     np.copyto(net.params, history.best_params)
     lr = getattr(optimizer, "learning_rate", None)
+    now = optimizer.current_learning_rate(state) if lr is not None else None
+    rate = f"learning_rate={lr!r}" + ("" if now == lr else f" (scheduled down to {now:.3g})")
     raise DivergenceError(
-        f"The training loss became {batch_loss} in epoch {history.n_iter + 1}: training "
-        f"diverged with learning_rate={lr!r}. Lower the learning rate (or scale the inputs). "
-        "The best weights so far were kept."
+        f"The training loss {what} in epoch {history.n_iter + 1}: training diverged with "
+        f"{rate}. Lower the learning rate (or scale the inputs). The best weights so far "
+        "were kept."
     )
 
 

@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._state import VersionedStateMixin, unchanged_on_error
 from ._affinity import (
     conditional_probabilities,
     joint_probabilities_dense,
@@ -54,7 +55,7 @@ def _thread_policy(n):
         numba.set_num_threads(before)
 
 
-class TSNEEmbedding(TransformerMixin, BaseEstimator):
+class TSNEEmbedding(VersionedStateMixin, TransformerMixin, BaseEstimator):
     """t-SNE embedding with exact, Barnes-Hut and FFT-accelerated gradients.
 
     Input-space affinities are Gaussian conditionals calibrated to a perplexity (a binary
@@ -266,13 +267,14 @@ class TSNEEmbedding(TransformerMixin, BaseEstimator):
 
     def _fit(self, X):
         self._validate_params()
-        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
-        n = X.shape[0]
-        if self.perplexity >= n:
-            raise ValueError(
-                f"perplexity ({self.perplexity}) must be less than n_samples ({n})."
-            )
-        method = self._resolve_method(n)
+        with unchanged_on_error(self):  # a fit that raises changes nothing
+            X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+            n = X.shape[0]
+            if self.perplexity >= n:
+                raise ValueError(
+                    f"perplexity ({self.perplexity}) must be less than n_samples ({n})."
+                )
+            method = self._resolve_method(n)
         with _thread_policy(n):
             self._fit_embedding(X, method)
         return self

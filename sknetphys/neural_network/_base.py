@@ -11,6 +11,7 @@ specific to them:
   encoding, the output loss, decoding predictions and the validation score.
 """
 
+import copy
 import warnings
 from numbers import Integral, Real
 
@@ -30,6 +31,7 @@ from .._core.losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredLoss
 from .._core.network import Network
 from .._core.optimizers import OPTIMIZERS, Optimizer, get_optimizer
 from .._core.training import History, train
+from .._state import VersionedStateMixin, unchanged_on_error
 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 
@@ -41,8 +43,14 @@ def _resolve_dtype(dtype):
     return _DTYPES[name]
 
 
-class BaseNetwork(BaseEstimator):
-    """Shared fit/predict machinery of all sknetphys networks (not used directly)."""
+class BaseNetwork(VersionedStateMixin, BaseEstimator):
+    """Shared fit/predict machinery of all sknetphys networks (not used directly).
+
+    A fit or ``partial_fit`` that raises on bad input changes nothing in the estimator:
+    everything up to the training loop is undone on error. Inside the loop the outcomes
+    are those of ``_core.training.train``: ``DivergenceError`` with the best weights so far,
+    and Ctrl-C, which keeps them, warns and returns.
+    """
 
     _parameter_constraints = {
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -89,32 +97,33 @@ class BaseNetwork(BaseEstimator):
         return self._fit(X, y, incremental=False)
 
     def _fit(self, X, y, incremental, classes=None):
-        continuing = hasattr(self, "_net") and (incremental or self.warm_start)
-        X, y = self._validate_xy(X, y, reset=not continuing)
-        T = self._encode_targets(y, continuing, incremental, classes)
-        if continuing and T.shape[1] != self._net.output_shape[0]:
-            raise ValueError(
-                f"y has {T.shape[1]} outputs but the fitted network has "
-                f"{self._net.output_shape[0]}; fit anew (warm_start=False)."
-            )
-        dtype = _resolve_dtype(self.dtype)
-        X = self._reshape_X(X.astype(dtype, copy=False))
-        T = T.astype(dtype, copy=False)
+        with unchanged_on_error(self):
+            continuing = hasattr(self, "_net") and (incremental or self.warm_start)
+            X, y = self._validate_xy(X, y, reset=not continuing)
+            T = self._encode_targets(y, continuing, incremental, classes)
+            if continuing and T.shape[1] != self._net.output_shape[0]:
+                raise ValueError(
+                    f"y has {T.shape[1]} outputs but the fitted network has "
+                    f"{self._net.output_shape[0]}; fit anew (warm_start=False)."
+                )
+            dtype = _resolve_dtype(self.dtype)
+            X = self._reshape_X(X.astype(dtype, copy=False))
+            T = T.astype(dtype, copy=False)
 
-        if not continuing:
-            self._init_network(X, T, dtype)
-        else:  # new hyperparameters (say, a lower learning rate) apply; the state carries on
-            self._adopt_architecture(dtype)
-            optimizer = get_optimizer(self.optimizer)
-            if type(optimizer) is not type(self._optimizer):
-                self._opt_state = optimizer.init_state(self._net.n_params, self._net.dtype)
-            self._optimizer = optimizer
-        rng = np.random.default_rng(self._rng_source.randint(np.iinfo(np.int32).max))
+            if not continuing:
+                self._init_network(X, T, dtype)
+            else:  # new hyperparameters (say, a lower learning rate) apply; the state carries on
+                self._adopt_architecture(dtype)
+                optimizer = get_optimizer(self.optimizer)
+                if type(optimizer) is not type(self._optimizer):
+                    self._opt_state = optimizer.init_state(self._net.n_params, self._net.dtype)
+                self._optimizer = optimizer
+            rng = np.random.default_rng(self._rng_source.randint(np.iinfo(np.int32).max))
 
-        early_stopping = self.early_stopping and not incremental
-        validation = None
-        if early_stopping:
-            X, T, validation = self._validation_split(X, T, y, rng)
+            early_stopping = self.early_stopping and not incremental
+            validation = None
+            if early_stopping:
+                X, T, validation = self._validation_split(X, T, y, rng)
         history = self._history
         history.no_improvement_count = 0
         n = X.shape[0]
@@ -129,7 +138,14 @@ class BaseNetwork(BaseEstimator):
             )
         finally:  # even on DivergenceError the estimator keeps a usable state
             self._publish(history, early_stopping)
-        if outcome == "max_iter" and not incremental:
+        if outcome == "interrupted":
+            warnings.warn(
+                f"{type(self).__name__}: training interrupted (KeyboardInterrupt) after "
+                f"{self.n_iter_} epochs; the estimator keeps the best weights so far. Fit "
+                "with warm_start=True (or partial_fit) to continue.",
+                UserWarning,
+            )
+        elif outcome == "max_iter" and not incremental:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
                 "optimization hasn't converged yet.",
@@ -214,9 +230,11 @@ class BaseNetwork(BaseEstimator):
                 "Fit anew with warm_start=False, or restore the parameters."
             )
         new.params[...] = net.params
-        for key, value in self._opt_state.items():
-            if isinstance(value, np.ndarray):
-                self._opt_state[key] = value.astype(new.dtype, copy=False)
+        # new objects, not changes in place: a fit that fails later must leave the old ones
+        self._opt_state = {key: value.astype(new.dtype, copy=False)
+                           if isinstance(value, np.ndarray) else value
+                           for key, value in self._opt_state.items()}
+        self._history = copy.copy(self._history)
         self._history.best_params = self._history.best_params.astype(new.dtype, copy=False)
         self._net = new
 

@@ -36,6 +36,16 @@ def default_layers(input_shape):
     ]
 
 
+def _looks_channels_first(shape):
+    """Whether an image shape (h, w, c) read channels-last is more likely (c, h, w): a
+    usual channel count (1 to 4) first, smaller than what follows, and more than 4
+    "channels" last, about as many as the "width" (MNIST as (1, 28, 28), CIFAR as
+    (3, 32, 32)). A 1-D signal of 8 channels, (1, 100, 8), or 4x4 maps of 8 channels,
+    (4, 4, 8), do not look so."""
+    h, w, c = shape
+    return h <= 4 < c and h < w <= 2 * c
+
+
 class _BaseConv(BaseNetwork):
     _parameter_constraints = {
         **BaseNetwork._parameter_constraints,
@@ -84,11 +94,24 @@ class _BaseConv(BaseNetwork):
         if ndim in (3, 4):
             shape = tuple(int(s) for s in X_arr.shape[1:]) + ((1,) if ndim == 3 else ())
             if reset:
+                if self.input_shape is None and _looks_channels_first(shape):
+                    raise ValueError(
+                        f"X has shape {X_arr.shape}, which looks channels-first (NCHW: "
+                        f"{shape[0]} channel(s) of {shape[1]}x{shape[2]} pixels), but the "
+                        "estimators take channels-last images (NHWC): pass "
+                        "X.transpose(0, 2, 3, 1). If these really are "
+                        f"{shape[0]}x{shape[1]} images with {shape[2]} channels, say so with "
+                        f"input_shape={shape}."
+                    )
                 self._image_shape_seen = shape
             elif hasattr(self, "input_shape_") and shape != self.input_shape_:
+                h, w, c = self.input_shape_
+                hint = ("; it looks channels-first (NCHW), and the estimators take "
+                        "channels-last (NHWC): pass X.transpose(0, 2, 3, 1)"
+                        if ndim == 4 and shape == (c, h, w) else "")
                 raise ValueError(
                     f"X holds images of shape {shape}, but the network was fitted on "
-                    f"{self.input_shape_}."
+                    f"{self.input_shape_}{hint}."
                 )
             return X_arr.reshape(X_arr.shape[0], -1)
         if reset:
@@ -138,8 +161,8 @@ class _BaseConv(BaseNetwork):
             X = X.toarray()
         return np.ascontiguousarray(X).reshape((X.shape[0],) + self.input_shape_)
 
-    def _forward(self, X):
-        return super()._forward(self._flatten_images(X, reset=False))
+    def _inference_input(self, X):
+        return super()._inference_input(self._flatten_images(X, reset=False))
 
     # --- the stack ------------------------------------------------------------------------
     def _hidden_specs(self):
@@ -155,25 +178,29 @@ class _BaseConv(BaseNetwork):
                     f"MaxPool2D(2), Flatten(), Dense(64); got {self.layers!r}."
                 )
         augment = self._augment_spec()
+        offset = 0 if augment is None else 1  # the augmentation is no layer of the user's
         if augment is not None:
             specs = [augment] + specs
         # Build once to check the stack against the input shape (cheap: no buffers yet),
         # and flatten what is still an image before the estimator's output layer.
         out = shape
-        for spec in specs:
+        for i, spec in enumerate(specs):
             try:
                 out = spec.build(out, np.float32).output_shape
             except ValueError as exc:
-                how = (
-                    "given as input_shape"
-                    if self.input_shape is not None
-                    else "inferred from X (square single-channel images when n_features is "
-                    "a perfect square, else one row of pixels)"
-                )
+                if self.input_shape is not None:
+                    how, advice = "given as input_shape", "Change the layers or input_shape."
+                elif getattr(self, "_image_shape_seen", None) is not None:
+                    how = "taken from the shape of X, (n, height, width[, channels])"
+                    advice = "Change the layers to fit these images."
+                else:
+                    how = ("inferred from X's n_features (square single-channel images when "
+                           "it is a perfect square, else one row of pixels)")
+                    advice = ("Pass input_shape=(height, width, channels), or X as an array "
+                              "of shape (n, height, width[, channels]).")
                 raise ValueError(
-                    f"Cannot build {spec!r} on input shape {out} (image shape {shape} {how}): "
-                    f"{exc} Pass input_shape=(height, width, channels), or X as an array of "
-                    "shape (n, height, width[, channels])."
+                    f"Cannot build layer {i - offset} of the stack, {spec!r}, on input shape "
+                    f"{out} (image shape {shape} {how}): {exc} {advice}"
                 ) from exc
         if len(out) != 1:
             specs.append(Flatten())
