@@ -3,9 +3,11 @@ and a call that raised changes nothing (the whole pickled state, random generato
 is byte for byte what it was; so are the outputs of every inference method)."""
 
 import pickle
+import re
 
 import numpy as np
 import pytest
+from sklearn.base import is_classifier
 
 from sknetphys import Conv2D, Dense, Flatten, MaxPool2D
 from tests._estimators import CASES, NETWORKS, ids
@@ -277,3 +279,71 @@ def test_channels_first_images_are_refused_unless_the_shape_is_given():
 
 def _stack():
     return [Conv2D(2, 1), Flatten()]
+
+
+# --- divergence ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", NETWORKS, ids=ids(NETWORKS))
+def test_divergence_names_the_learning_rate_and_keeps_the_best_finite_weights(case, fitted):
+    from sknetphys import DivergenceError
+    from sknetphys.optimizers import SGD
+
+    X, y = case.data()
+    # continuing a fit: the weights it had are the best so far, and stay
+    est = _copy(fitted, case)
+    best = est._history.best_params.copy()
+    est.set_params(warm_start=True, optimizer=SGD(learning_rate=1e4))
+    with pytest.raises(DivergenceError, match=r"learning_rate=10000\.0"):
+        _fit(case, est, X, y)
+    np.testing.assert_array_equal(est._net.params, best)
+    for name, value in case.outputs(est, X, y).items():
+        assert np.all(np.isfinite(value)), name
+    # a fresh fit keeps the weights of its best epoch (or the initial ones), and predicts
+    fresh = case.make(optimizer=SGD(learning_rate=1e4))
+    with pytest.raises(DivergenceError, match=r"learning_rate=10000\.0"):
+        _fit(case, fresh, X, y)
+    np.testing.assert_array_equal(fresh._net.params, fresh._history.best_params)
+    assert len(fresh.loss_curve_) == fresh.n_iter_ and np.all(np.isfinite(fresh.loss_curve_))
+    for name, value in case.outputs(fresh, X, y).items():
+        assert np.all(np.isfinite(value)), name
+
+
+@pytest.mark.parametrize("optimizer", ["Adam(learning_rate=10)", "SGD(learning_rate=1e4)"])
+def test_a_finite_loss_that_explodes_raises_naming_the_learning_rate(optimizer):
+    """The issue's cases, as a new user tried them: a loss that stays finite but ends far
+    above where it started (Adam: 2.3 -> 2e4 in the first epoch, accuracy 0.11 after 10)
+    must not come back as a fitted model with only a ConvergenceWarning."""
+    from sklearn.datasets import load_digits
+
+    from sknetphys import DivergenceError, MLPClassifier
+    from sknetphys.optimizers import SGD, Adam  # noqa: F401 (eval)
+
+    X, y = load_digits(return_X_y=True)
+    clf = MLPClassifier((64,), optimizer=eval(optimizer), max_iter=10, random_state=0)
+    rate = re.escape(repr(clf.optimizer.learning_rate))
+    with pytest.raises(DivergenceError, match=rf"grew to .* times its value at the start of "
+                                              rf"training .*learning_rate={rate}\. Lower"):
+        clf.fit(X / 16, y)
+    assert clf.n_iter_ == 0  # caught in the first epoch, weights as initialised
+    assert np.all(np.isfinite(clf.predict_proba(X / 16)))
+
+
+def test_healthy_training_is_no_explosion():
+    """The yardstick leaves good training alone: rates up to 10x the usual on digits, SGD
+    with momentum, a strong L2 penalty, batches of one sample."""
+    from sklearn.datasets import load_digits
+
+    from sknetphys import MLPClassifier, MLPRegressor
+    from sknetphys.optimizers import SGD, Adam
+
+    X, y = load_digits(return_X_y=True)
+    X = X[:400] / 16
+    y = y[:400]
+    for est in [MLPClassifier((32,), optimizer=Adam(learning_rate=0.1), max_iter=5),
+                MLPClassifier((32,), optimizer=SGD(learning_rate=0.1, momentum=0.9),
+                              max_iter=5),
+                MLPClassifier((32,), alpha=10.0, max_iter=5),
+                MLPRegressor((32,), batch_size=1, optimizer=Adam(learning_rate=0.01),
+                             max_iter=2)]:
+        est.set_params(random_state=0).fit(X, y if is_classifier(est) else y / 9)
+        assert est.n_iter_ == est.max_iter

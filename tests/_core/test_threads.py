@@ -1,5 +1,7 @@
 """Data-parallel passes give the results of one thread (up to rounding), deterministically."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -59,3 +61,44 @@ def test_default_is_all_available_cpus(monkeypatch):
     monkeypatch.setenv("SKNETPHYS_NUM_THREADS", "3")
     assert _threads.n_threads() == 3
     monkeypatch.setattr(_threads, "_N_THREADS", None)
+
+
+def _slow_worker(done, seconds=0.3):
+    def task():
+        time.sleep(seconds)
+        done.append(True)
+        return "worker"
+
+    return task
+
+
+def test_ctrl_c_in_the_main_task_waits_for_the_workers():
+    # Ctrl-C reaches only the main thread: run_parallel must not return (or raise) while a
+    # worker still runs on its network replica.
+    done = []
+
+    def main_task():
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _threads.run_parallel([main_task, _slow_worker(done)])
+    assert done == [True]
+
+
+def test_ctrl_c_while_waiting_for_the_workers_still_waits_for_them():
+    import signal
+    import threading
+
+    done = []
+    # A real SIGINT, as Ctrl-C sends, to the main thread while it waits for the worker: it
+    # interrupts the wait itself (_thread.interrupt_main would only be seen after it).
+    main = threading.main_thread().ident
+    timer = threading.Timer(0.05, signal.pthread_kill, (main, signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _threads.run_parallel([lambda: "main", _slow_worker(done, 0.5)])
+    finally:
+        timer.join()
+    assert done == [True]
+    assert _threads.run_parallel([lambda: 1, lambda: 2]) == [1, 2]  # and it works on
