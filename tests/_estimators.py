@@ -40,6 +40,7 @@ class Case:
     network: bool = True  # a BaseNetwork (partial_fit, layers, optimizers)
     images: bool = False  # takes images (3-D/4-D X)
     methods: tuple = field(default=())  # public inference methods, called as m(X) or m(X, y)
+    n_samples: int = 300  # of the data it is fitted on
 
     @property
     def name(self):
@@ -48,8 +49,8 @@ class Case:
     def make(self, **params):
         return clone(self.estimator).set_params(**params)
 
-    def data(self, n=300):
-        X, y = digits(n)
+    def data(self, n=None):
+        X, y = digits(n or self.n_samples)
         if self.kind == "regressor":
             return X, y / 9.0
         return X, (None if self.kind == "transformer" else y)
@@ -92,7 +93,7 @@ CASES = [
                         optimizer=_ADAM, random_state=0), "regressor", images=True,
          methods=_REGRESSOR_METHODS),
     Case(TSNEEmbedding(perplexity=5, max_iter=100, early_exaggeration_iter=50, random_state=0),
-         "transformer", network=False, methods=("transform",)),
+         "transformer", network=False, methods=("transform",), n_samples=120),
 ]
 NETWORKS = [case for case in CASES if case.network]
 

@@ -48,7 +48,7 @@ def _fit_faults(case):
 def _param_faults(case):
     """(id, params, match) for parameters that ``fit`` must refuse."""
     if not case.network:
-        return [("perplexity", {"perplexity": 300}, "perplexity"),  # n_samples = 300
+        return [("perplexity", {"perplexity": case.n_samples}, "perplexity"),
                 ("n_components", {"n_components": 0}, "n_components"),
                 ("method", {"method": "fastest"}, "method")]
     common = [
@@ -93,7 +93,7 @@ PARAM_FAULTS = [(case, *f) for case in CASES for f in _param_faults(case)]
 
 @pytest.fixture(scope="module")
 def fitted():
-    """Every estimator fitted once on 300 digits (tests work on pickled copies)."""
+    """Every estimator fitted once (tests work on pickled copies)."""
     out = {}
     for case in CASES:
         X, y = case.data()
