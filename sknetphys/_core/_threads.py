@@ -16,6 +16,8 @@ layer to layer, and the threads synchronise once per batch instead of once per l
 process may run on.
 """
 
+import ctypes
+import itertools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -25,7 +27,7 @@ _N_THREADS = None
 _EXECUTOR = None
 _BLAS = None
 _LIMIT_LOCK = threading.Lock()
-_LIMIT = {"depth": 0, "limiter": None}
+_LIMIT = {"depth": 0, "restore": None}
 
 
 def n_threads():
@@ -46,15 +48,51 @@ def n_threads():
 
 
 def _blas_controller():
+    """What limits BLAS's threads: for each BLAS a pair of its own (get, set) functions
+    when they act process-wide (OpenBLAS on pthreads, numpy's), else threadpoolctl's
+    controller; None without threadpoolctl.
+
+    Not threadpoolctl's ``limit`` for pthreads OpenBLAS: threadpoolctl (3.8) lets only the
+    first thread that sets its thread count change it, and "other threads silently do
+    nothing". A limit taken from any other thread (a web server's, a Dask worker's, the
+    caller of a second concurrent prediction) then did nothing, and two threads each
+    running 2-thread BLAS on 2 cores made a conv net's prediction from a worker thread
+    6-15x slower (measured: 97-257 ms against 13-20 ms from the main thread)."""
     global _BLAS
     if _BLAS is None:
         try:
             from threadpoolctl import ThreadpoolController
 
-            _BLAS = ThreadpoolController().select(user_api="blas")
+            controller = ThreadpoolController().select(user_api="blas")
         except Exception:  # pragma: no cover - threadpoolctl comes with scikit-learn
             _BLAS = False
+        else:
+            direct = [_openblas_functions(lib) for lib in controller.lib_controllers]
+            _BLAS = direct if direct and all(direct) else controller
     return _BLAS or None
+
+
+def _openblas_functions(lib):
+    """(get, set) of a pthreads OpenBLAS's thread count, or None for any other BLAS."""
+    if lib.internal_api != "openblas" or getattr(lib, "threading_layer", None) != "pthreads":
+        return None
+    dll = ctypes.CDLL(lib.filepath)  # already loaded: the same library
+    for prefix, suffix in itertools.product(("", "scipy_"), ("", "64_", "_64")):
+        get = getattr(dll, f"{prefix}openblas_get_num_threads{suffix}", None)
+        set_ = getattr(dll, f"{prefix}openblas_set_num_threads{suffix}", None)
+        if get is not None and set_ is not None:
+            return get, set_
+    return None
+
+
+def _limit_blas(blas):
+    """Put BLAS on one thread; return the function that restores it."""
+    if isinstance(blas, list):
+        saved = [get() for get, _ in blas]
+        for _, set_ in blas:
+            set_(1)
+        return lambda: [set_(n) for (_, set_), n in zip(blas, saved)]
+    return blas.limit(limits=1).restore_original_limits
 
 
 @contextmanager
@@ -67,7 +105,7 @@ def single_threaded_blas():
         return
     with _LIMIT_LOCK:
         if _LIMIT["depth"] == 0:
-            _LIMIT["limiter"] = blas.limit(limits=1)
+            _LIMIT["restore"] = _limit_blas(blas)
         _LIMIT["depth"] += 1
     try:
         yield
@@ -75,8 +113,8 @@ def single_threaded_blas():
         with _LIMIT_LOCK:
             _LIMIT["depth"] -= 1
             if _LIMIT["depth"] == 0:
-                _LIMIT["limiter"].restore_original_limits()
-                _LIMIT["limiter"] = None
+                _LIMIT["restore"]()
+                _LIMIT["restore"] = None
 
 
 def run_parallel(tasks):

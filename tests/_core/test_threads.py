@@ -102,3 +102,26 @@ def test_ctrl_c_while_waiting_for_the_workers_still_waits_for_them():
         timer.join()
     assert done == [True]
     assert _threads.run_parallel([lambda: 1, lambda: 2]) == [1, 2]  # and it works on
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def test_blas_is_limited_inside_parallel_passes_whichever_thread_enters():
+    # threadpoolctl lets only the first thread that limits a pthreads OpenBLAS change it
+    # later; a pass entered from another thread (a web server's, a Dask worker's) must
+    # still run its BLAS on one thread, and leave the setting as it found it.
+    from concurrent.futures import ThreadPoolExecutor
+
+    outside = _blas_threads()
+    with _threads.single_threaded_blas():  # the main thread first
+        pass
+    seen = []
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(_threads.run_parallel,
+                    [lambda: seen.append(_blas_threads()), lambda: None]).result()
+    assert seen == [[1] * len(outside)]
+    assert _blas_threads() == outside
