@@ -37,9 +37,13 @@ def test_loss_decreases_and_history_counts():
 def test_divergence_raises_and_keeps_finite_best_weights():
     net, X, T, rng = _problem(activation="relu")
     history = History()  # a linear-ish net and SGD at this rate blow up
+    start = net.params.copy()
     with pytest.raises(DivergenceError, match=r"learning_rate=10\.0"):
         _run(net, X, T, rng, SGD(learning_rate=10.0), history, max_iter=50)
-    assert np.all(np.isfinite(net.params))
+    # the weights of the best epoch so far, or the initial ones before any epoch ended
+    np.testing.assert_array_equal(net.params, history.best_params if history.n_iter else start)
+    if history.n_iter:
+        assert history.best_loss == min(history.loss_curve)
 
 
 class _InterruptAt(Adam):
