@@ -12,8 +12,10 @@ the simple net's 7.2 -> 6.4 ms (medians), where threads over the images inside e
 had been 1.5x slower than one thread: a part keeps its activations in one core's cache from
 layer to layer, and the threads synchronise once per batch instead of once per layer.
 
-``SKNETPHYS_NUM_THREADS`` sets the thread count; the default is the number of CPUs this
-process may run on.
+``SKNETPHYS_NUM_THREADS`` sets the thread count. The default is ``OMP_NUM_THREADS`` where
+it is set (capped at the CPUs): joblib's process workers and Dask's workers set it to their
+share of the cores, so a process-parallel search does not run every worker on every core.
+Else it is the number of CPUs this process may run on.
 """
 
 import ctypes
@@ -34,14 +36,20 @@ def n_threads():
     """Number of threads for data-parallel passes (fixed at first call)."""
     global _N_THREADS
     if _N_THREADS is None:
+        try:
+            cpus = len(os.sched_getaffinity(0))
+        except AttributeError:  # pragma: no cover - not on Linux
+            cpus = os.cpu_count() or 1
         env = os.environ.get("SKNETPHYS_NUM_THREADS")
+        # OMP_NUM_THREADS is each worker's share of the cores where joblib's process
+        # workers (GridSearchCV(n_jobs=...)) and Dask's nanny-started workers set it
+        omp = os.environ.get("OMP_NUM_THREADS", "")
         if env:
             _N_THREADS = max(1, int(env))
+        elif omp.isdigit() and int(omp) > 0:
+            _N_THREADS = min(cpus, int(omp))
         else:
-            try:
-                _N_THREADS = len(os.sched_getaffinity(0))
-            except AttributeError:  # pragma: no cover - not on Linux
-                _N_THREADS = os.cpu_count() or 1
+            _N_THREADS = cpus
         if _N_THREADS > 1 and _blas_controller() is None:
             _N_THREADS = 1  # without threadpoolctl we cannot keep BLAS from oversubscribing
     return _N_THREADS

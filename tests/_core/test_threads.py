@@ -56,7 +56,16 @@ def test_default_is_all_available_cpus(monkeypatch):
 
     monkeypatch.setattr(_threads, "_N_THREADS", None)
     monkeypatch.delenv("SKNETPHYS_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     assert _threads.n_threads() == len(os.sched_getaffinity(0))
+    # a process worker's share of the cores, as joblib and Dask set it ...
+    monkeypatch.setattr(_threads, "_N_THREADS", None)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert _threads.n_threads() == 1
+    monkeypatch.setattr(_threads, "_N_THREADS", None)
+    monkeypatch.setenv("OMP_NUM_THREADS", "64")  # never more than the CPUs
+    assert _threads.n_threads() == len(os.sched_getaffinity(0))
+    # ... and SKNETPHYS_NUM_THREADS over everything
     monkeypatch.setattr(_threads, "_N_THREADS", None)
     monkeypatch.setenv("SKNETPHYS_NUM_THREADS", "3")
     assert _threads.n_threads() == 3
