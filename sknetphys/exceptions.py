@@ -16,6 +16,16 @@ class InconsistentVersionWarning(UserWarning):
         The sknetphys version that saved the model ("unknown" for a file without one).
     current_version : str
         The sknetphys version that loaded it.
+
+    Examples
+    --------
+    >>> import pickle, warnings
+    >>> from sknetphys import InconsistentVersionWarning, MLPClassifier
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", InconsistentVersionWarning)
+    ...     model = pickle.loads(pickle.dumps(MLPClassifier()))  # same version: silent
+    >>> model
+    MLPClassifier()
     """
 
     def __init__(self, *, estimator_name, original_version, current_version):
