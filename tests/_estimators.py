@@ -98,5 +98,18 @@ CASES = [
 NETWORKS = [case for case in CASES if case.network]
 
 
+def fingerprint(case):
+    """A hash of what ``case``'s estimator, fitted on its data, learned and outputs."""
+    import hashlib
+
+    X, y = case.data()
+    est = case.fit(case.make(), X, y)
+    h = hashlib.sha256(np.ascontiguousarray(est._net.params if case.network
+                                            else est.embedding_).tobytes())
+    for value in case.outputs(est, X, y).values():
+        h.update(np.asarray(value, dtype=float).tobytes())
+    return h.hexdigest()
+
+
 def ids(cases):
     return [case.name for case in cases]

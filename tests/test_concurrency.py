@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from sknetphys._core._threads import n_threads
-from tests._estimators import CASES, NETWORKS, ids
+from tests._estimators import CASES, NETWORKS, fingerprint, ids
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,28 +101,17 @@ def test_random_state_decides_the_weights(case):
     assert not np.allclose(a._net.params, c._net.params)  # the seed is used
 
 
-_FINGERPRINT = """
-import hashlib, json, sys, warnings
-import numpy as np
-from tests._estimators import CASES
+_FINGERPRINTS = """
+import json, warnings
+from tests._estimators import CASES, fingerprint
 warnings.simplefilter("ignore")
-out = {}
-for case in CASES:
-    X, y = case.data()
-    est = case.fit(case.make(), X, y)
-    h = hashlib.sha256()
-    state = est._net.params if case.network else est.embedding_
-    h.update(np.ascontiguousarray(state).tobytes())
-    for name, value in case.outputs(est, X, y).items():
-        h.update(np.asarray(value, dtype=float).tobytes())
-    out[case.name] = h.hexdigest()
-print(json.dumps(out))
+print(json.dumps({case.name: fingerprint(case) for case in CASES}))
 """
 
 
 def _fingerprints(threads):
     env = {**os.environ, "SKNETPHYS_NUM_THREADS": str(threads)}
-    done = subprocess.run([sys.executable, "-c", _FINGERPRINT], cwd=ROOT, env=env,
+    done = subprocess.run([sys.executable, "-c", _FINGERPRINTS], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -130,18 +119,7 @@ def _fingerprints(threads):
 
 def test_same_random_state_same_results_across_fresh_processes():
     """With the thread count fixed, two fresh processes and this one agree bit for bit."""
-    here = {}
-    import hashlib
-
-    for case in CASES:
-        X, y = case.data()
-        est = case.fit(case.make(), X, y)
-        h = hashlib.sha256()
-        h.update(np.ascontiguousarray(est._net.params if case.network else est.embedding_
-                                      ).tobytes())
-        for value in case.outputs(est, X, y).values():
-            h.update(np.asarray(value, dtype=float).tobytes())
-        here[case.name] = h.hexdigest()
+    here = {case.name: fingerprint(case) for case in CASES}
     first, second = _fingerprints(n_threads()), _fingerprints(n_threads())
     assert first == second == here
 

@@ -29,10 +29,15 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 @pytest.fixture(scope="module")
 def client():
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
-            Client(cluster) as client:
-        yield client
+    environ = dict(os.environ)  # the nanny sets OMP_NUM_THREADS=1 and more in this process
+    try:
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                          dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                Client(cluster) as client:
+            yield client
+    finally:  # and leaves them there for every later subprocess
+        os.environ.clear()
+        os.environ.update(environ)
 
 
 def test_workers_keep_to_their_share_of_the_cores(client):

@@ -311,27 +311,3 @@ def test_mnist_two_stage_net_reaches_one_percent(mnist):
     print("test error after each epoch:", [f"{100 * e:.2f}%" for e in errors])
     assert errors[-1] <= 0.010, errors
 
-
-def test_alpha_penalises_kernels_and_dense_weights(digits):
-    """One full-batch SGD step from known weights: conv kernels and dense weights move by
-    ``-lr * (g + alpha * W / m)``, biases as without the penalty; ``loss_curve_`` carries
-    ``0.5 * alpha * ||W||^2 / m`` over both."""
-    X, y = digits
-    X, y = X[:120].astype(np.float64), y[:120] / 9.0
-    m, lr, alpha = len(X), 0.05, 2.0
-    rng = np.random.default_rng(0)
-    W0 = [rng.normal(scale=0.2, size=(3, 3, 1, 2)), rng.normal(scale=0.1, size=(32, 1))]
-    b0 = [rng.normal(scale=0.1, size=2), rng.normal(scale=0.1, size=1)]
-    fits = {a: ConvRegressor([Conv2D(2, 3, padding="same"), MaxPool2D(2), Flatten()],
-                             alpha=a, batch_size=m, max_iter=1, shuffle=False, dtype="float64",
-                             coefs_init=W0, intercepts_init=b0, optimizer=SGD(learning_rate=lr),
-                             random_state=0).fit(X, y)
-            for a in (0.0, alpha)}
-    plain, penalised = fits[0.0], fits[alpha]
-    for W, Wp, Wa in zip(W0, plain.coefs_, penalised.coefs_):
-        g = (W - Wp) / lr
-        np.testing.assert_allclose(Wa, W - lr * (g + alpha * W / m), rtol=1e-12, atol=1e-14)
-    for bp, ba in zip(plain.intercepts_, penalised.intercepts_):
-        np.testing.assert_array_equal(ba, bp)
-    penalty = 0.5 * alpha * sum(np.sum(W**2) for W in W0) / m
-    assert penalised.loss_curve_[0] - plain.loss_curve_[0] == pytest.approx(penalty, rel=1e-10)

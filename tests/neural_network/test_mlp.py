@@ -199,33 +199,6 @@ def test_divergence_error_names_learning_rate():
     np.testing.assert_array_equal(reg.predict(X), first.predict(X))
 
 
-@pytest.mark.parametrize("alpha", [0.3, 3.0])
-def test_alpha_adds_its_penalty_to_the_step_and_to_the_loss(digits, alpha):
-    """One full-batch SGD step from known weights: with the L2 penalty the weights move by
-    ``-lr * (g + alpha * W / m)`` (g from the unpenalised step), the biases as without it,
-    and ``loss_curve_`` carries ``0.5 * alpha * ||W||^2 / m``."""
-    X, y = digits
-    X, y = X[:150], y[:150]
-    m, lr = len(X), 0.1
-    rng = np.random.default_rng(0)
-    W0 = [rng.normal(scale=0.1, size=(64, 12)), rng.normal(scale=0.1, size=(12, 10))]
-    b0 = [rng.normal(scale=0.1, size=12), rng.normal(scale=0.1, size=10)]
-    fits = {}
-    for a in (0.0, alpha):
-        fits[a] = _quiet(MLPClassifier((12,), "tanh", alpha=a, batch_size=m, max_iter=1,
-                                       shuffle=False, dtype="float64", coefs_init=W0,
-                                       intercepts_init=b0, optimizer=SGD(learning_rate=lr),
-                                       random_state=0), X, y)
-    plain, penalised = fits[0.0], fits[alpha]
-    for W, Wp, Wa in zip(W0, plain.coefs_, penalised.coefs_):
-        g = (W - Wp) / lr
-        np.testing.assert_allclose(Wa, W - lr * (g + alpha * W / m), rtol=1e-12, atol=1e-14)
-    for bp, ba in zip(plain.intercepts_, penalised.intercepts_):
-        np.testing.assert_array_equal(ba, bp)
-    penalty = 0.5 * alpha * sum(np.sum(W**2) for W in W0) / m
-    assert penalised.loss_curve_[0] - plain.loss_curve_[0] == pytest.approx(penalty, rel=1e-10)
-
-
 def test_bad_input_errors(digits):
     X, y = digits
     clf = _quiet(MLPClassifier((8,), max_iter=1), X, y)
