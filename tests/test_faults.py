@@ -226,17 +226,33 @@ def test_unknown_labels_and_changed_outputs_in_a_continued_fit_change_nothing(ca
 
 @pytest.mark.parametrize("case", NETWORKS, ids=ids(NETWORKS))
 def test_a_failed_refit_keeps_the_random_state_of_the_next_fit(case, fitted):
-    """A refit that failed after the estimator drew from its random generator must not shift
-    what the next fit draws: the continued fit equals that of a twin never given bad data."""
+    """A refit that failed must not shift what the next fit draws from the estimator's random
+    generator: the continued fit equals that of a twin never given bad data."""
     X, y = case.data()
     est, twin = _copy(fitted, case), _copy(fitted, case)
     est.set_params(warm_start=True, validation_fraction=0.001, early_stopping=True)
     with pytest.raises(ValueError, match="validation set is too small"):
-        _fit(case, est, X, y)  # fails after drawing the fit's seed
+        _fit(case, est, X, y)  # the last check before the fit's seed is drawn
     for model in (est, twin):
         model.set_params(warm_start=True, early_stopping=False, validation_fraction=0.1)
         _fit(case, model, X, y)
     assert _state(est) == _state(twin)
+
+
+@pytest.mark.parametrize("case", NETWORKS, ids=ids(NETWORKS))
+def test_a_failed_fit_leaves_the_users_random_state_where_it_was(case):
+    """A fit that fails after drawing the initial weights from a RandomState the user passed
+    puts the generator back: the next fit draws what it would have."""
+    X, y = case.data()
+    source = np.random.RandomState(7)
+    est = case.make(random_state=source, coefs_init=[np.zeros((1, 1))],
+                    intercepts_init=[np.zeros(1)])
+    with pytest.raises(ValueError, match=r"coefs_init\[0\] has shape"):
+        _fit(case, est, X, y)  # after the weights were drawn from the generator
+    np.testing.assert_array_equal(source.get_state()[1], np.random.RandomState(7).get_state()[1])
+    a = _fit(case, case.make(random_state=source), X, y)
+    b = _fit(case, case.make(random_state=np.random.RandomState(7)), X, y)
+    np.testing.assert_array_equal(a._net.params, b._net.params)
 
 
 def test_the_message_for_a_stack_on_images_from_X_says_where_the_shape_came_from():

@@ -12,6 +12,7 @@ specific to them:
 """
 
 import copy
+import math
 import warnings
 from numbers import Integral, Real
 
@@ -41,6 +42,18 @@ def _resolve_dtype(dtype):
     if name not in _DTYPES:
         raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}.")
     return _DTYPES[name]
+
+
+def _check_validation_size(n, fraction):
+    """The split train_test_split will make of n samples must leave 2 to validate on and
+    1 to train on."""
+    n_val = math.ceil(fraction * n)
+    if n_val < 2 or n - n_val < 1:
+        raise ValueError(
+            f"The validation set is too small ({n_val} samples) or leaves no training data, "
+            f"for validation_fraction={fraction} of {n} samples; change it or set "
+            "early_stopping=False."
+        )
 
 
 class BaseNetwork(VersionedStateMixin, BaseEstimator):
@@ -118,9 +131,12 @@ class BaseNetwork(VersionedStateMixin, BaseEstimator):
                 if type(optimizer) is not type(self._optimizer):
                     self._opt_state = optimizer.init_state(self._net.n_params, self._net.dtype)
                 self._optimizer = optimizer
-            rng = np.random.default_rng(self._rng_source.randint(np.iinfo(np.int32).max))
-
             early_stopping = self.early_stopping and not incremental
+            if early_stopping:
+                _check_validation_size(X.shape[0], self.validation_fraction)
+            # the last step that may fail came before this draw: a failed call leaves the
+            # generator where it was (see unchanged_on_error)
+            rng = np.random.default_rng(self._rng_source.randint(np.iinfo(np.int32).max))
             validation = None
             if early_stopping:
                 X, T, validation = self._validation_split(X, T, y, rng)
@@ -248,12 +264,6 @@ class BaseNetwork(VersionedStateMixin, BaseEstimator):
         except ValueError:  # too few samples of some class to stratify
             X, X_val, T, T_val = train_test_split(
                 X, T, test_size=self.validation_fraction, random_state=seed
-            )
-        if X_val.shape[0] < 2:
-            raise ValueError(
-                f"The validation set is too small ({X_val.shape[0]} samples) for "
-                f"validation_fraction={self.validation_fraction}; raise it or set "
-                "early_stopping=False."
             )
         return X, T, (X_val, T_val, lambda raw: self._score_raw(raw, T_val))
 
