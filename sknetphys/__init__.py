@@ -1,6 +1,7 @@
 """sknetphys: scikit-learn-compatible neural networks for physicists, on a Numba core."""
 
-from ._core.training import DivergenceError
+from ._version import __version__
+from .exceptions import DivergenceError, InconsistentVersionWarning
 from .layers import (
     AvgPool2D,
     Conv2D,
@@ -21,8 +22,6 @@ from .neural_network import (
     prune_neurons,
 )
 from .optimizers import SGD, Adadelta, Adagrad, Adam, RMSprop
-
-__version__ = "0.1.0"
 
 
 def __getattr__(name):
@@ -53,6 +52,7 @@ __all__ = [
     "DivergenceError",
     "Dropout",
     "Flatten",
+    "InconsistentVersionWarning",
     "MLPClassifier",
     "MLPRegressor",
     "MaxPool2D",

@@ -15,6 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._state import VersionedStateMixin, unchanged_on_error
 from ._affinity import (
     conditional_probabilities,
     joint_probabilities_dense,
@@ -71,7 +72,8 @@ def _thread_policy(n):
         numba.set_num_threads(before)
 
 
-class TSNEEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class TSNEEmbedding(VersionedStateMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+                    BaseEstimator):
     """t-SNE embedding with exact, Barnes-Hut and FFT-accelerated gradients.
 
     Input-space affinities are Gaussian conditionals calibrated to a perplexity (a binary
@@ -313,8 +315,7 @@ class TSNEEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     def _fit(self, X):
         # a fit that raises (bad input, Ctrl-C before the optimisation) leaves the estimator
         # as it was, fitted attributes and n_features_in_ included
-        before = self.__dict__.copy()
-        try:
+        with unchanged_on_error(self):
             self._validate_params()
             # C order: the same values in another layout round differently in the PCA
             X = validate_data(self, X, dtype=np.float64, order="C", ensure_min_samples=2)
@@ -327,10 +328,6 @@ class TSNEEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             Y = self._initial_embedding(X)
             with _thread_policy(n):
                 self._fit_embedding(X, Y, method)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(before)
-            raise
         return self
 
     def _fit_embedding(self, X, Y, method):

@@ -11,6 +11,7 @@ specific to them:
   encoding, the output loss, decoding predictions and the validation score.
 """
 
+import copy
 import math
 import warnings
 from numbers import Integral, Real
@@ -40,6 +41,7 @@ from .._core.losses import (
 from .._core.network import Network
 from .._core.optimizers import OPTIMIZERS, Optimizer, get_optimizer
 from .._core.training import History, train
+from .._state import VersionedStateMixin, unchanged_on_error
 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 
@@ -51,8 +53,26 @@ def _resolve_dtype(dtype):
     return _DTYPES[name]
 
 
-class BaseNetwork(BaseEstimator):
-    """Shared fit/predict machinery of all sknetphys networks (not used directly)."""
+def _check_validation_size(n, fraction):
+    """The split train_test_split will make of n samples must leave 2 to validate on and
+    1 to train on."""
+    n_val = math.ceil(fraction * n)
+    if n_val < 2 or n - n_val < 1:
+        raise ValueError(
+            f"The validation set is too small ({n_val} samples) or leaves no training data, "
+            f"for validation_fraction={fraction} of {n} samples; change it or set "
+            "early_stopping=False."
+        )
+
+
+class BaseNetwork(VersionedStateMixin, BaseEstimator):
+    """Shared fit/predict machinery of all sknetphys networks (not used directly).
+
+    A fit or ``partial_fit`` that raises on bad input changes nothing in the estimator:
+    everything up to the training loop is undone on error. Inside the loop the outcomes
+    are those of ``_core.training.train``: ``DivergenceError`` with the best weights so far,
+    and Ctrl-C, which keeps them, warns and returns.
+    """
 
     _parameter_constraints = {
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -133,34 +153,38 @@ class BaseNetwork(BaseEstimator):
         return self._fit(X, y, incremental=False)
 
     def _fit(self, X, y, incremental, classes=None):
-        continuing = hasattr(self, "_net") and (incremental or self.warm_start)
-        X, y = self._validate_xy(X, y, reset=not continuing)
-        T = self._encode_targets(y, continuing, incremental, classes)
-        n_outputs = math.prod(self._net.output_shape) if continuing else None
-        if continuing and T.shape[1] != n_outputs:
-            raise ValueError(
-                f"y has {T.shape[1]} outputs but the fitted network has {n_outputs}; fit "
-                "anew (warm_start=False)."
-            )
-        dtype = _resolve_dtype(self.dtype)
-        data_dtype = np.float64 if self._full_batch else dtype  # L-BFGS runs in float64
-        X = self._reshape_X(X.astype(data_dtype, copy=False))
-        T = T.astype(data_dtype, copy=False)
+        with unchanged_on_error(self):
+            continuing = hasattr(self, "_net") and (incremental or self.warm_start)
+            X, y = self._validate_xy(X, y, reset=not continuing)
+            T = self._encode_targets(y, continuing, incremental, classes)
+            n_outputs = math.prod(self._net.output_shape) if continuing else None
+            if continuing and T.shape[1] != n_outputs:
+                raise ValueError(
+                    f"y has {T.shape[1]} outputs but the fitted network has {n_outputs}; fit "
+                    "anew (warm_start=False)."
+                )
+            dtype = _resolve_dtype(self.dtype)
+            data_dtype = np.float64 if self._full_batch else dtype  # L-BFGS runs in float64
+            X = self._reshape_X(X.astype(data_dtype, copy=False))
+            T = T.astype(data_dtype, copy=False)
 
-        if not continuing:
-            self._init_network(X, T, dtype)
-        else:  # new hyperparameters (say, a lower learning rate) apply; the state carries on
-            self._adopt_architecture(dtype)
-            optimizer = self._build_optimizer()
-            if optimizer is not None and type(optimizer) is not type(self._optimizer):
-                self._opt_state = optimizer.init_state(self._net.n_params, self._net.dtype)
-            self._optimizer = optimizer
-        rng = np.random.default_rng(self._rng_source.randint(np.iinfo(np.int32).max))
-
-        early_stopping = self.early_stopping and not incremental and not self._full_batch
-        validation = None
-        if early_stopping:
-            X, T, validation = self._validation_split(X, T, y, rng)
+            if not continuing:
+                self._init_network(X, T, dtype)
+            else:  # new hyperparameters (say, a lower learning rate) apply; the state carries on
+                self._adopt_architecture(dtype)
+                optimizer = self._build_optimizer()
+                if optimizer is not None and type(optimizer) is not type(self._optimizer):
+                    self._opt_state = optimizer.init_state(self._net.n_params, self._net.dtype)
+                self._optimizer = optimizer
+            early_stopping = self.early_stopping and not incremental and not self._full_batch
+            if early_stopping:
+                _check_validation_size(X.shape[0], self.validation_fraction)
+            # the last step that may fail came before this draw: a failed call leaves the
+            # generator where it was (see unchanged_on_error)
+            rng = np.random.default_rng(self._rng_source.randint(np.iinfo(np.int32).max))
+            validation = None
+            if early_stopping:
+                X, T, validation = self._validation_split(X, T, y, rng)
         history = self._history
         history.no_improvement_count = 0
         n = X.shape[0]
@@ -180,7 +204,14 @@ class BaseNetwork(BaseEstimator):
                 )
         finally:  # even on DivergenceError the estimator keeps a usable state
             self._publish(history, early_stopping)
-        if outcome == "max_iter" and self._full_batch:
+        if outcome == "interrupted":
+            warnings.warn(
+                f"{type(self).__name__}: training interrupted (KeyboardInterrupt) after "
+                f"{self.n_iter_} epochs; the estimator keeps the best weights so far. Fit "
+                "with warm_start=True (or partial_fit) to continue.",
+                UserWarning,
+            )
+        elif outcome == "max_iter" and self._full_batch:
             warnings.warn(
                 f"lbfgs failed to converge after {self.n_iter_} iteration(s) ({message}). "
                 f"Increase max_iter ({self.max_iter}) or max_fun ({self.max_fun}), or scale "
@@ -279,9 +310,11 @@ class BaseNetwork(BaseEstimator):
                 "Fit anew with warm_start=False, or restore the parameters."
             )
         new.params[...] = net.params
-        for key, value in self._opt_state.items():
-            if isinstance(value, np.ndarray):
-                self._opt_state[key] = value.astype(new.dtype, copy=False)
+        # new objects, not changes in place: a fit that fails later must leave the old ones
+        self._opt_state = {key: value.astype(new.dtype, copy=False)
+                           if isinstance(value, np.ndarray) else value
+                           for key, value in self._opt_state.items()}
+        self._history = copy.copy(self._history)
         self._history.best_params = self._history.best_params.astype(new.dtype, copy=False)
         self._net = new
 
@@ -295,12 +328,6 @@ class BaseNetwork(BaseEstimator):
         except ValueError:  # too few samples of some class to stratify
             X, X_val, T, T_val = train_test_split(
                 X, T, test_size=self.validation_fraction, random_state=seed
-            )
-        if X_val.shape[0] < 2:
-            raise ValueError(
-                f"The validation set is too small ({X_val.shape[0]} samples) for "
-                f"validation_fraction={self.validation_fraction}; raise it or set "
-                "early_stopping=False."
             )
         return X, T, (X_val, T_val, lambda raw: self._score_raw(raw, T_val))
 

@@ -47,6 +47,16 @@ def layer_list(specs, name):
     return specs
 
 
+def _looks_channels_first(shape):
+    """Whether an image shape (h, w, c) read channels-last is more likely (c, h, w): a
+    usual channel count (1 to 4) first, smaller than what follows, and more than 4
+    "channels" last, about as many as the "width" (MNIST as (1, 28, 28), CIFAR as
+    (3, 32, 32)). A 1-D signal of 8 channels, (1, 100, 8), or 4x4 maps of 8 channels,
+    (4, 4, 8), do not look so."""
+    h, w, c = shape
+    return h <= 4 < c and h < w <= 2 * c
+
+
 class ImageInputMixin:
     """Rows of X as channels-last images, for the convolutional estimators: X as 2-D rows
     ``(n, h*w*c)`` with ``input_shape`` (or a square single-channel guess), or as 3-D
@@ -66,11 +76,24 @@ class ImageInputMixin:
         if ndim in (3, 4):
             shape = tuple(int(s) for s in X_arr.shape[1:]) + ((1,) if ndim == 3 else ())
             if reset:
+                if self.input_shape is None and _looks_channels_first(shape):
+                    raise ValueError(
+                        f"X has shape {X_arr.shape}, which looks channels-first (NCHW: "
+                        f"{shape[0]} channel(s) of {shape[1]}x{shape[2]} pixels), but the "
+                        "estimators take channels-last images (NHWC): pass "
+                        "X.transpose(0, 2, 3, 1). If these really are "
+                        f"{shape[0]}x{shape[1]} images with {shape[2]} channels, say so with "
+                        f"input_shape={shape}."
+                    )
                 self._image_shape_seen = shape
             elif hasattr(self, "input_shape_") and shape != self.input_shape_:
+                h, w, c = self.input_shape_
+                hint = ("; it looks channels-first (NCHW), and the estimators take "
+                        "channels-last (NHWC): pass X.transpose(0, 2, 3, 1)"
+                        if ndim == 4 and shape == (c, h, w) else "")
                 raise ValueError(
                     f"X holds images of shape {shape}, but the network was fitted on "
-                    f"{self.input_shape_}."
+                    f"{self.input_shape_}{hint}."
                 )
             return X_arr.reshape(X_arr.shape[0], -1)
         if reset:
@@ -123,26 +146,30 @@ class ImageInputMixin:
     def _inference_input(self, X):
         return super()._inference_input(self._flatten_images(X, reset=False))
 
-    def _build_checked(self, specs, shape):
+    def _build_checked(self, specs, shape, offset=0):
         """Build ``specs`` one after the other from ``shape`` to check them (cheap: no
-        buffers yet); the runtime layers, or an error that says what the input shape was and
+        buffers yet); the runtime layers, or an error that names the layer (counted from
+        ``offset`` layers before the user's first) and says what the input shape was and
         how to change it."""
         layers, out = [], shape
-        for spec in specs:
+        for i, spec in enumerate(specs):
             try:
                 layers.append(spec.build(out, np.float32))
                 out = layers[-1].output_shape
             except ValueError as exc:
-                how = (
-                    "given as input_shape"
-                    if self.input_shape is not None
-                    else "inferred from X (square single-channel images when n_features is "
-                    "a perfect square, else one row of pixels)"
-                )
+                if self.input_shape is not None:
+                    how, advice = "given as input_shape", "Change the layers or input_shape."
+                elif getattr(self, "_image_shape_seen", None) is not None:
+                    how = "taken from the shape of X, (n, height, width[, channels])"
+                    advice = "Change the layers to fit these images."
+                else:
+                    how = ("inferred from X's n_features (square single-channel images when "
+                           "it is a perfect square, else one row of pixels)")
+                    advice = ("Pass input_shape=(height, width, channels), or X as an array "
+                              "of shape (n, height, width[, channels]).")
                 raise ValueError(
-                    f"Cannot build {spec!r} on input shape {out} (image shape "
-                    f"{self.input_shape_} {how}): {exc} Pass input_shape=(height, width, "
-                    "channels), or X as an array of shape (n, height, width[, channels])."
+                    f"Cannot build layer {i - offset} of the stack, {spec!r}, on input shape "
+                    f"{out} (image shape {shape} {how}): {exc} {advice}"
                 ) from exc
         return layers
 
@@ -189,7 +216,8 @@ class _BaseConv(ImageInputMixin, BaseNetwork):
         if augment is not None:
             specs = [augment] + specs
         # flatten what is still an image before the estimator's output layer
-        if len(self._build_checked(specs, shape)[-1].output_shape) != 1:
+        offset = 0 if augment is None else 1  # the augmentation is no layer of the user's
+        if len(self._build_checked(specs, shape, offset)[-1].output_shape) != 1:
             specs.append(Flatten())
         return specs
 

@@ -1,5 +1,7 @@
 """Data-parallel passes give the results of one thread (up to rounding), deterministically."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -54,7 +56,16 @@ def test_default_is_all_available_cpus(monkeypatch):
 
     monkeypatch.setattr(_threads, "_N_THREADS", None)
     monkeypatch.delenv("SKNETPHYS_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     assert _threads.n_threads() == len(os.sched_getaffinity(0))
+    # a process worker's share of the cores, as joblib and Dask set it ...
+    monkeypatch.setattr(_threads, "_N_THREADS", None)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert _threads.n_threads() == 1
+    monkeypatch.setattr(_threads, "_N_THREADS", None)
+    monkeypatch.setenv("OMP_NUM_THREADS", "64")  # never more than the CPUs
+    assert _threads.n_threads() == len(os.sched_getaffinity(0))
+    # ... and SKNETPHYS_NUM_THREADS over everything
     monkeypatch.setattr(_threads, "_N_THREADS", None)
     monkeypatch.setenv("SKNETPHYS_NUM_THREADS", "3")
     assert _threads.n_threads() == 3
@@ -100,3 +111,67 @@ def test_blas_limit_holds_whichever_threads_enter_and_leave():
             t.join()
         assert set(seen["a"]) == {1} and set(seen["b"]) == {1}
         assert set(blas_threads()) == {2}
+
+
+def _slow_worker(done, seconds=0.3):
+    def task():
+        time.sleep(seconds)
+        done.append(True)
+        return "worker"
+
+    return task
+
+
+def test_ctrl_c_in_the_main_task_waits_for_the_workers():
+    # Ctrl-C reaches only the main thread: run_parallel must not return (or raise) while a
+    # worker still runs on its network replica.
+    done = []
+
+    def main_task():
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _threads.run_parallel([main_task, _slow_worker(done)])
+    assert done == [True]
+
+
+def test_ctrl_c_while_waiting_for_the_workers_still_waits_for_them():
+    import signal
+    import threading
+
+    done = []
+    # A real SIGINT, as Ctrl-C sends, to the main thread while it waits for the worker: it
+    # interrupts the wait itself (_thread.interrupt_main would only be seen after it).
+    main = threading.main_thread().ident
+    timer = threading.Timer(0.05, signal.pthread_kill, (main, signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _threads.run_parallel([lambda: "main", _slow_worker(done, 0.5)])
+    finally:
+        timer.join()
+    assert done == [True]
+    assert _threads.run_parallel([lambda: 1, lambda: 2]) == [1, 2]  # and it works on
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def test_blas_is_limited_inside_parallel_passes_whichever_thread_enters():
+    # threadpoolctl lets only the first thread that limits a pthreads OpenBLAS change it
+    # later; a pass entered from another thread (a web server's, a Dask worker's) must
+    # still run its BLAS on one thread, and leave the setting as it found it.
+    from concurrent.futures import ThreadPoolExecutor
+
+    outside = _blas_threads()
+    with _threads.single_threaded_blas():  # the main thread first
+        pass
+    seen = []
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(_threads.run_parallel,
+                    [lambda: seen.append(_blas_threads()), lambda: None]).result()
+    assert seen == [[1] * len(outside)]
+    assert _blas_threads() == outside

@@ -37,9 +37,13 @@ def test_loss_decreases_and_history_counts():
 def test_divergence_raises_and_keeps_finite_best_weights():
     net, X, T, rng = _problem(activation="relu")
     history = History()  # a linear-ish net and SGD at this rate blow up
+    start = net.params.copy()
     with pytest.raises(DivergenceError, match=r"learning_rate=10\.0"):
         _run(net, X, T, rng, SGD(learning_rate=10.0), history, max_iter=50)
-    assert np.all(np.isfinite(net.params))
+    # the weights of the best epoch so far, or the initial ones before any epoch ended
+    np.testing.assert_array_equal(net.params, history.best_params if history.n_iter else start)
+    if history.n_iter:
+        assert history.best_loss == min(history.loss_curve)
 
 
 class _InterruptAt(Adam):
@@ -161,3 +165,40 @@ def test_invscaling_schedule_in_training():
           shuffle=True, rng=rng)
     assert history.t == 3 * 64
     assert opt.current_learning_rate(state) == pytest.approx(0.01 / (3 * 64 + 1) ** 0.5)
+
+
+def test_a_weight_turned_nan_with_the_loss_finite_is_divergence():
+    # A weight that the data never reach (input column 0 is always zero, and the sparse
+    # input route skips zeros) keeps the loss finite; it would still give NaN predictions
+    # for rows where that input is not zero.
+    rng = np.random.default_rng(0)
+    X = rng.random((64, 30)) * (rng.random((64, 30)) < 0.1)
+    X[:, 0] = 0
+    T = rng.normal(size=(64, 2))
+    net = Network([Dense(8, "tanh"), Dense(2, "identity")], (30,), np.float64)
+    net.init_params(rng)
+    opt, history = Adam(learning_rate=0.01), History()
+    state = opt.init_state(net.n_params, net.dtype)
+    kw = dict(batch_size=16, max_iter=2, shuffle=True, rng=rng)
+    train(net, SquaredLoss(), opt, state, X, T, history, **kw)
+    best = history.best_params.copy()
+    net.coefs[0][0, 3] = np.nan
+    with pytest.raises(DivergenceError, match="weights became NaN or infinite.*learning_rate=0.01"):
+        train(net, SquaredLoss(), opt, state, X, T, history, **kw)
+    np.testing.assert_array_equal(net.params, best)
+    assert history.n_iter == 2  # the diverged epoch is not counted
+
+
+def test_the_explosion_yardstick_is_the_untrained_loss_measured_once():
+    net, X, T, rng = _problem()
+    history = History()
+    opt = Adam(learning_rate=0.01)
+    state = opt.init_state(net.n_params, net.dtype)
+    expected = SquaredLoss()(net.predict(X[:256]), T[:256], np.empty_like(T[:256]))
+    train(net, SquaredLoss(), opt, state, X, T, history, batch_size=16, max_iter=3,
+          shuffle=True, rng=rng)
+    assert history.start_loss == pytest.approx(expected, rel=1e-12)
+    # continuing (partial_fit, warm_start) keeps the yardstick of the untrained network
+    train(net, SquaredLoss(), opt, state, X, T, history, batch_size=16, max_iter=1,
+          shuffle=True, rng=rng)
+    assert history.start_loss == pytest.approx(expected, rel=1e-12)

@@ -8,8 +8,8 @@ import pytest
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
-from sknetphys import Conv2D, ConvClassifier, Dropout, Flatten, MaxPool2D, MLPClassifier
-from sknetphys import MLPRegressor
+from sknetphys import Conv2D, ConvClassifier, ConvRegressor, Dropout, Flatten, MaxPool2D
+from sknetphys import MLPClassifier, MLPRegressor
 from sknetphys._core.layers import INITIALIZERS, Dense
 from sknetphys._core.network import Network
 
@@ -151,3 +151,44 @@ def test_coefs_init_starts_the_first_layers_and_survives_clone(digits):
                       (dict(coefs_init=[W * np.nan], intercepts_init=[b]), "NaN")]:
         with pytest.raises(ValueError, match=match):
             MLPClassifier((20, 10), **kw).fit(X, y)
+
+
+def _penalty_case(kind):
+    """(estimator factory, X, y, initial weights, initial biases): a dense classifier, and a
+    conv regressor whose penalty covers kernels and dense weights."""
+    X, y = load_digits(return_X_y=True)
+    rng = np.random.default_rng(0)
+    if kind == "dense":
+        W = [rng.normal(scale=0.1, size=(64, 12)), rng.normal(scale=0.1, size=(12, 10))]
+        b = [rng.normal(scale=0.1, size=12), rng.normal(scale=0.1, size=10)]
+        return (lambda **kw: MLPClassifier((12,), "tanh", **kw)), X[:150] / 16, y[:150], W, b
+    W = [rng.normal(scale=0.2, size=(3, 3, 1, 2)), rng.normal(scale=0.1, size=(32, 1))]
+    b = [rng.normal(scale=0.1, size=2), rng.normal(scale=0.1, size=1)]
+
+    def make(**kw):
+        return ConvRegressor([Conv2D(2, 3, padding="same"), MaxPool2D(2), Flatten()], **kw)
+
+    return make, X[:120] / 16, y[:120] / 9, W, b
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("kind, alpha", [("dense", 0.3), ("dense", 3.0), ("conv", 2.0)])
+def test_alpha_adds_its_penalty_to_the_step_and_to_the_loss(kind, alpha):
+    """One full-batch SGD step from known weights: with the L2 penalty the weights (dense
+    matrices, conv kernels) move by ``-lr * (g + alpha * W / m)`` (g from the unpenalised
+    step), the biases as without it, and ``loss_curve_`` carries
+    ``0.5 * alpha * ||W||^2 / m``."""
+    from sknetphys.optimizers import SGD
+
+    make, X, y, W0, b0 = _penalty_case(kind)
+    m, lr = len(X), 0.05
+    plain, penalised = (make(alpha=a, batch_size=m, max_iter=1, shuffle=False, dtype="float64",
+                             coefs_init=W0, intercepts_init=b0, optimizer=SGD(learning_rate=lr),
+                             random_state=0).fit(X, y) for a in (0.0, alpha))
+    for W, Wp, Wa in zip(W0, plain.coefs_, penalised.coefs_):
+        g = (W - Wp) / lr
+        np.testing.assert_allclose(Wa, W - lr * (g + alpha * W / m), rtol=1e-12, atol=1e-14)
+    for bp, ba in zip(plain.intercepts_, penalised.intercepts_):
+        np.testing.assert_array_equal(ba, bp)
+    penalty = 0.5 * alpha * sum(np.sum(W**2) for W in W0) / m
+    assert penalised.loss_curve_[0] - plain.loss_curve_[0] == pytest.approx(penalty, rel=1e-10)

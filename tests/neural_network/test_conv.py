@@ -70,6 +70,14 @@ def test_input_shape_multichannel_and_layout(digits):
     assert [c.shape for c in clf.coefs_] == [(3, 2, 2, 3), (3 * 2 * 3, 7), (7, 10)]
     assert [b.shape for b in clf.intercepts_] == [(3,), (7,), (10,)]
     assert clf.predict(X2.reshape(200, -1)).shape == (200,)
+    # rows are channels-last images: the first layer computes the convolution of
+    # X.reshape(n, 8, 8, 2) (a channels-first reading would mix the two channels' pixels)
+    from tests._core.naive_conv import conv2d
+
+    maps = conv2d(X2.astype(np.float64), clf.coefs_[0], clf.intercepts_[0], strides=(1, 2))
+    np.testing.assert_allclose(clf.layer_activations(X2.reshape(200, -1), 0),
+                               np.maximum(maps, 0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(clf.predict_proba(X2), clf.predict_proba(X2.reshape(200, -1)))
 
 
 def test_input_shape_errors(digits):
@@ -96,15 +104,26 @@ def test_flatten_is_appended_when_the_stack_ends_on_images(digits):
 
 
 def test_regressor_multioutput_and_partial_fit():
+    from tests._core.naive_conv import conv2d
+
     rng = np.random.default_rng(0)
-    X = rng.random((200, 6, 6)).astype(np.float32)
+    X = rng.random((400, 6, 6)).astype(np.float32)
+    # two outputs: the mean brightness of the top half and of the left half, standardised
     Y = np.stack([X[:, :3].mean(axis=(1, 2)), X[:, :, :3].mean(axis=(1, 2))], axis=1)
-    reg = ConvRegressor([Conv2D(4, 3, activation="tanh"), Flatten()], random_state=0)
-    for _ in range(3):
-        reg.partial_fit(X, Y)
-    assert reg.n_iter_ == 3
-    assert reg.predict(X).shape == (200, 2)
-    assert reg.predict(X[:5].reshape(5, -1)).shape == (5, 2)
+    Y = (Y - Y.mean(0)) / Y.std(0)
+    reg = ConvRegressor([Conv2D(4, 3, activation="tanh"), Flatten()], batch_size=20,
+                        optimizer=Adam(learning_rate=0.01), random_state=0)
+    for _ in range(15):
+        reg.partial_fit(X[:300], Y[:300])
+    assert reg.n_iter_ == 15 and reg.loss_curve_[-1] < 0.2 * reg.loss_curve_[0]
+    assert reg.score(X[300:], Y[300:]) > 0.8  # it learned both, on unseen images
+    pred = reg.predict(X)
+    assert pred.shape == (400, 2)
+    np.testing.assert_array_equal(reg.predict(X[:5].reshape(5, -1)), pred[:5])
+    # the prediction is the network the attributes describe: tanh conv, flatten, linear
+    (K, W), (bk, bw) = reg.coefs_, reg.intercepts_
+    hidden = np.tanh(conv2d(X[..., None].astype(np.float64), K, bk)).reshape(400, -1)
+    np.testing.assert_allclose(pred, hidden @ W + bw, rtol=1e-4, atol=1e-5)
 
 
 def test_gridsearch_over_layers_and_optimizer(digits):
@@ -118,13 +137,31 @@ def test_gridsearch_over_layers_and_optimizer(digits):
         "optimizer": ["adam", SGD(learning_rate=0.05, momentum=0.9)],
     }
     search = GridSearchCV(ConvClassifier(max_iter=2, random_state=0), grid, cv=2).fit(X, y)
-    assert len(search.cv_results_["params"]) == 4
-    assert isinstance(search.best_estimator_.layers, list)
+    # each candidate's scores are those of that configuration fitted by hand: the searched
+    # layers and optimizers reach the network (and the candidates do differ)
+    from sklearn.model_selection import cross_val_score
+
+    scores = search.cv_results_["mean_test_score"]
+    for params, score in zip(search.cv_results_["params"], scores):
+        by_hand = cross_val_score(ConvClassifier(max_iter=2, random_state=0, **params), X, y,
+                                  cv=2).mean()
+        assert score == pytest.approx(by_hand, abs=1e-12), params
+    # the stacks differ: with either optimizer, the two stacks score differently
+    by_stack = scores.reshape(2, 2)  # (layers, optimizer), in the grid's order
+    assert np.all(by_stack[0] != by_stack[1])
+    layers = grid["layers"][search.best_index_ // 2]
+    assert search.best_estimator_.layers == layers
+    assert search.best_estimator_._net.specs[:len(layers)] == layers  # and built from them
     # searching the nested learning rate of an optimizer object, through a Pipeline
-    pipe = make_pipeline(MinMaxScaler(), ConvClassifier(SMALL, optimizer=Adam(), max_iter=2))
-    search = GridSearchCV(pipe, {"convclassifier__optimizer__learning_rate": [1e-3, 1e-2]}, cv=2)
+    pipe = make_pipeline(MinMaxScaler(), ConvClassifier(SMALL, optimizer=Adam(), max_iter=2,
+                                                        batch_size=16, random_state=0))
+    search = GridSearchCV(pipe, {"convclassifier__optimizer__learning_rate": [1e-4, 1e-2]}, cv=2)
     search.fit(X, y)
-    assert search.best_params_["convclassifier__optimizer__learning_rate"] in (1e-3, 1e-2)
+    # Adam at 1e-4 for 2 epochs barely moves; at 1e-2 it learns
+    low, high = search.cv_results_["mean_test_score"]
+    assert high > low + 0.2
+    assert search.best_params_ == {"convclassifier__optimizer__learning_rate": 1e-2}
+    assert search.best_estimator_[-1]._optimizer.learning_rate == 1e-2
 
 
 def test_clone_keeps_the_layer_list_independent():
@@ -160,20 +197,83 @@ def test_augment_changes_training_but_not_prediction(digits):
     aug = ConvClassifier(SMALL, max_iter=3, random_state=0, augment=True).fit(X, y)
     assert plain.loss_curve_ != aug.loss_curve_
     assert len(aug.coefs_) == len(plain.coefs_)  # the augmentation has no weights
-    # prediction is deterministic: no augmentation outside training
-    np.testing.assert_array_equal(aug.predict_proba(X[:50]), aug.predict_proba(X[:50]))
+    # no augmentation outside training: the prediction is that of the same weights
+    # without the augmentation layer
+    twin = ConvClassifier(SMALL, max_iter=1, random_state=0).fit(X, y)
+    twin._net.params[...] = aug._net.params
+    np.testing.assert_array_equal(aug.predict_proba(X[:50]), twin.predict_proba(X[:50]))
+    # what the network trains on: each image shifted by whole pixels, at most 2 each way
     shifts_only = ConvClassifier(SMALL, max_iter=1, random_state=0, augment={"rotation": 0})
-    shifts_only.fit(X, y)
+    seen = []
+    from sknetphys._core.layers import conv as conv_layers
+
+    real = conv_layers._RandomShiftRotateLayer.forward
+
+    def spy(layer, x, training=False, rng=None):
+        out = real(layer, x, training, rng)
+        if training:
+            seen.append((np.array(x), np.array(out)))
+        return out
+
+    conv_layers._RandomShiftRotateLayer.forward = spy
+    try:
+        shifts_only.fit(X, y)
+    finally:
+        conv_layers._RandomShiftRotateLayer.forward = real
+    assert seen
+    moved = 0
+    for x, out in seen:
+        for image, result in zip(x, out):
+            found = [(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)
+                     if np.allclose(result, _shifted(image, dy, dx), atol=1e-6)]
+            assert found, "an augmented image is no whole-pixel shift of its input"
+            moved += found != [(0, 0)]
+    assert moved > 0.7 * sum(len(x) for x, _ in seen)  # 24 of the 25 shifts move the image
     with pytest.raises(ValueError, match="augment accepts the keys"):
         ConvClassifier(SMALL, max_iter=1, augment={"zoom": 2}).fit(X, y)
 
 
+def _shifted(image, dy, dx):
+    """``image`` (h, w, c) moved down by dy and right by dx pixels, zeros coming in."""
+    out = np.zeros_like(image)
+    h, w = image.shape[:2]
+    out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+        image[max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    return out
+
+
 def test_float64_and_early_stopping(digits):
     X, y = digits
-    clf = ConvClassifier(SMALL, dtype="float64", early_stopping=True, max_iter=4,
-                         n_iter_no_change=1, random_state=0).fit(X[:400], y[:400])
+    from sknetphys.neural_network._base import BaseNetwork
+
+    held_out = []
+    real = BaseNetwork._validation_split
+
+    def spy(self, *args):
+        out = real(self, *args)
+        held_out.append(out[2][:2])  # (X_val, T_val)
+        return out
+
+    BaseNetwork._validation_split = spy
+    try:
+        clf = ConvClassifier(SMALL, dtype="float64", early_stopping=True, max_iter=60,
+                             n_iter_no_change=2, optimizer=Adam(learning_rate=0.02),
+                             random_state=0).fit(X[:400], y[:400])
+    finally:
+        BaseNetwork._validation_split = real
     assert clf.coefs_[0].dtype == np.float64
-    assert clf.validation_scores_ is not None and len(clf.validation_scores_) >= 1
+    # it stopped once the validation score had not improved for n_iter_no_change + 1 = 3
+    # epochs ...
+    scores = clf.validation_scores_
+    assert clf.n_iter_ < 60 and len(scores) == len(clf.validation_loss_curve_) == clf.n_iter_
+    best = int(np.argmax(scores))
+    assert clf.n_iter_ - 1 - best == 3 and clf.best_validation_score_ == scores[best]
+    # ... and the weights it kept are the best epoch's: they score that on the held-out set,
+    # and they are those of the same fit run for only best + 1 epochs
+    (X_val, T_val), = held_out
+    assert clf.score(X_val.reshape(len(X_val), -1), T_val.argmax(1)) == scores[best]
+    short = clone(clf).set_params(max_iter=best + 1).fit(X[:400], y[:400])
+    np.testing.assert_array_equal(clf._net.params, short._net.params)
 
 
 # --- MNIST ---------------------------------------------------------------------------------
@@ -212,3 +312,4 @@ def test_mnist_two_stage_net_reaches_one_percent(mnist):
             break
     print("test error after each epoch:", [f"{100 * e:.2f}%" for e in errors])
     assert errors[-1] <= 0.010, errors
+

@@ -117,9 +117,16 @@ def test_clone_and_pickle_round_trip(digits):
 
 def test_fit_is_deterministic_under_random_state(digits):
     X, y = digits
-    a = _quiet(MLPClassifier((16,), max_iter=2, random_state=3, dropout=0.2), X, y)
-    b = _quiet(MLPClassifier((16,), max_iter=2, random_state=3, dropout=0.2), X, y)
+    a, b, c = (_quiet(MLPClassifier((16,), max_iter=2, random_state=seed, dropout=0.2), X, y)
+               for seed in (3, 3, 4))
     np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
+    assert not np.allclose(a.coefs_[0], c.coefs_[0], atol=1e-3)  # and the seed matters
+    # shuffling and dropout draw from it too: the same initial weights, other seeds
+    W = [a.coefs_[0] * 0 + 0.01, np.full((16, 10), 0.01)]
+    kw = dict(coefs_init=W, intercepts_init=[np.zeros(16), np.zeros(10)], max_iter=1)
+    d, e = (_quiet(MLPClassifier((16,), dropout=0.2, random_state=seed, **kw), X, y)
+            for seed in (3, 4))
+    assert not np.allclose(d.coefs_[0], e.coefs_[0])
 
 
 def test_partial_fit_sequences(digits):
@@ -184,7 +191,12 @@ def test_divergence_error_names_learning_rate():
     reg = MLPRegressor((16,), optimizer=SGD(learning_rate=1.0), max_iter=20, random_state=0)
     with pytest.raises(DivergenceError, match="learning_rate=1.0"):
         reg.fit(X, y)
-    assert all(np.all(np.isfinite(c)) for c in reg.coefs_)  # NaN weights never kept
+    # diverged in the second epoch: the weights are those after the first, the best so far
+    assert reg.n_iter_ == 1 and reg.loss_curve_[0] < np.inf
+    first = _quiet(MLPRegressor((16,), optimizer=SGD(learning_rate=1.0), max_iter=1,
+                                random_state=0), X, y)
+    np.testing.assert_array_equal(reg._net.params, first._net.params)
+    np.testing.assert_array_equal(reg.predict(X), first.predict(X))
 
 
 def test_bad_input_errors(digits):
@@ -214,11 +226,24 @@ def test_every_activation_learns(activation, digits):
 
 
 def test_per_layer_activation_and_dropout(digits):
+    from sknetphys import Dense, Dropout
+
     X, y = digits
     clf = _quiet(MLPClassifier((32, 16), ["tanh", "relu"], dropout=[0.1, 0.0], max_iter=10,
                                random_state=0), X, y)
-    assert [type(layer).__name__ for layer in clf._net.layers] == [
-        "_DenseLayer", "_DropoutLayer", "_DenseLayer", "_DenseLayer"]
+    assert clf._net.specs == [Dense(32, "tanh"), Dropout(0.1), Dense(16, "relu"),
+                              Dense(10, "identity")]
+    # each layer computes its own activation
+    (W1, W2, _), (b1, b2, _) = clf.coefs_, clf.intercepts_
+    h1 = np.tanh(X @ W1 + b1)
+    np.testing.assert_allclose(clf.layer_activations(X, 0), h1, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(clf.layer_activations(X, 1), np.maximum(h1 @ W2 + b2, 0),
+                               rtol=1e-5, atol=1e-5)
+    # and the dropout after the first layer drops at its rate during training: the same
+    # weights, trained one more epoch with the rates swapped, end elsewhere
+    a, b = (_quiet(MLPClassifier((32, 16), ["tanh", "relu"], dropout=rates, max_iter=1,
+                                 random_state=0), X, y) for rates in ([0.5, 0.0], [0.0, 0.5]))
+    assert not np.allclose(a.coefs_[0], b.coefs_[0])
 
 
 def test_float64_matches_float32(digits):
