@@ -122,8 +122,8 @@ class Dropout(LayerSpec):
     Examples
     --------
     >>> from sknetphys.layers import Dropout
-    >>> Dropout(0.5)
-    Dropout(rate=0.5)
+    >>> Dropout(0.3)
+    Dropout(rate=0.3)
     """
 
     def __init__(self, rate=0.5):
