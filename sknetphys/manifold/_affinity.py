@@ -9,45 +9,20 @@ numba heap selection -- beats scikit-learn's trees (50 dimensions defeat them) a
 Other metrics go through scikit-learn's ``NearestNeighbors``.
 """
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import numba
 import numpy as np
 import scipy.sparse as sp
 from sklearn.metrics import pairwise_distances
 from sklearn.neighbors import NearestNeighbors
-from threadpoolctl import threadpool_limits
 
+from .._core._threads import single_threaded_blas
 from ._kernels_affinity import dense_sq_distances, knn_select, perplexity_search, symmetrise
 
 # Rows per block in the brute-force search: the block's distances to all n points are held at
 # once, so this bounds that buffer to _BLOCK * n * 4 bytes (~ 70 MB at n = 70,000).
 _BLOCK = 256
-
-
-_BLAS_LOCK = threading.Lock()
-_BLAS_STATE = {"users": 0, "limiter": None}
-
-
-@contextmanager
-def _single_threaded_blas():
-    """BLAS on one thread while any caller in this module needs it, shared by concurrent
-    calls: the first in limits it, the last out restores it. (BLAS's thread count is
-    process-wide; with one ``threadpool_limits`` each, overlapping calls restored each other's
-    settings, and the last could leave BLAS on one thread for good.)"""
-    with _BLAS_LOCK:
-        if _BLAS_STATE["users"] == 0:
-            _BLAS_STATE["limiter"] = threadpool_limits(1, user_api="blas")
-        _BLAS_STATE["users"] += 1
-    try:
-        yield
-    finally:
-        with _BLAS_LOCK:
-            _BLAS_STATE["users"] -= 1
-            if _BLAS_STATE["users"] == 0:
-                _BLAS_STATE["limiter"].restore_original_limits()
 
 
 def _kernel_array(A):
@@ -107,7 +82,7 @@ def nearest_neighbors(X, k, metric="euclidean", Y=None):
             knn_select(g, sq_all, start, self_query, Q[start:stop], X, idx[start:stop],
                        d2[start:stop])
 
-    with _single_threaded_blas():
+    with single_threaded_blas():
         if n_workers == 1:
             work(0)
         else:

@@ -1,10 +1,7 @@
 import numpy as np
 import pytest
 
-from threadpoolctl import threadpool_info
-
 from sknetphys.manifold._affinity import (
-    _single_threaded_blas,
     conditional_probabilities,
     joint_probabilities_dense,
     joint_probabilities_knn,
@@ -115,21 +112,6 @@ def test_dense_other_metric(X):
         rows[i, others] = naive.conditional_row(D[i, others], 10.0)
     R = (rows + rows.T) / (rows + rows.T).sum()
     np.testing.assert_allclose(P, R, rtol=1e-3, atol=1e-12)
-
-
-def test_single_threaded_blas_is_shared_by_overlapping_callers():
-    def threads():
-        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
-
-    start = threads()
-    a, b = _single_threaded_blas(), _single_threaded_blas()
-    a.__enter__()
-    b.__enter__()
-    assert all(t == 1 for t in threads())
-    a.__exit__(None, None, None)  # the first out: b still needs one thread
-    assert all(t == 1 for t in threads())
-    b.__exit__(None, None, None)  # the last out restores
-    assert threads() == start
 
 
 def test_trustworthiness_and_knn_accuracy_match_sklearn(X):
