@@ -4,15 +4,14 @@ keeps the best weights so far, warns, and leaves an estimator that predicts and 
 The interrupt comes from another thread once training has made a given number of optimizer
 steps (not after a fixed delay, which a loaded machine would turn into a different epoch),
 either as ``_thread.interrupt_main()`` or as a real SIGINT sent to the main thread, which
-Ctrl-C in a terminal is.
+Ctrl-C in a terminal is. The step that reaches the count waits until the interrupt has been
+sent: a watcher that polled could be descheduled on a busy machine while epochs went by.
 """
 
 import _thread
 import pickle
 import signal
-import sys
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -25,24 +24,30 @@ N = 1600
 STEPS = N // BATCH  # an epoch
 
 
-def _interrupt_when(est, steps, how):
-    """Start a thread that interrupts the main thread once ``est`` has made ``steps``
+def _interrupt_when(steps, how, monkeypatch):
+    """Start a thread that interrupts the main thread once training has made ``steps``
     optimizer steps; returns the thread and a dict that receives the step count seen."""
-    seen = {}
+    from sknetphys._core.optimizers import Optimizer
+
+    seen, reached, sent = {}, threading.Event(), threading.Event()
+    step = Optimizer.step
+
+    def counted_step(self, params, grads, state, *args, **kwargs):
+        step(self, params, grads, state, *args, **kwargs)
+        if state["t"] == steps and not reached.is_set():
+            seen["t"] = state["t"]
+            reached.set()
+            sent.wait(60)  # a SIGINT ends this wait; interrupt_main is raised right after
 
     def watch():
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            state = est.__dict__.get("_opt_state")
-            if state is not None and state["t"] >= steps:
-                seen["t"] = state["t"]
-                if how == "sigint":
-                    signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
-                else:
-                    _thread.interrupt_main()
-                return
-            time.sleep(0.0005)
+        if reached.wait(120):
+            if how == "sigint":
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+            else:
+                _thread.interrupt_main()
+            sent.set()
 
+    monkeypatch.setattr(Optimizer, "step", counted_step)
     thread = threading.Thread(target=watch, daemon=True)
     thread.start()
     return thread, seen
@@ -77,17 +82,13 @@ def test_ctrl_c_stops_fit_keeps_the_best_weights_and_warns(name, case, how, monk
         X, y = case.data(N)
     # never converges on its own within the test: tol=0 and patience beyond max_iter
     est.set_params(max_iter=100, tol=0.0, n_iter_no_change=1000)
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-4)  # the watcher gets its turn soon after each step
-    watcher, seen = _interrupt_when(est, 2 * STEPS + STEPS // 4, how)  # early in epoch 3
+    watcher, seen = _interrupt_when(2 * STEPS + STEPS // 4, how, monkeypatch)  # in epoch 3
     try:
         with pytest.warns(UserWarning, match=r"interrupted \(KeyboardInterrupt\) after 2 epochs"):
             est.fit(X, y)
         watcher.join()
     except KeyboardInterrupt:  # pragma: no cover - the failure this test exists for
         pytest.fail("Ctrl-C escaped fit")
-    finally:
-        sys.setswitchinterval(interval)
     if name.endswith("parallel"):
         assert len(est._net.parts(BATCH)) > 1  # the batches did run in parts, on threads
     assert est._opt_state["t"] - seen["t"] <= 2  # stopped within a batch or two
