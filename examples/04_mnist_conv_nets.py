@@ -3,14 +3,16 @@
 Four experiments of the lecture, each on the 28x28 handwritten digits:
 
 1. The simple net: 7 filters of 5x5 pixels, 4x4 average pooling, a softmax layer, trained by
-   plain SGD with the lecture's learning rate 1.0. Look for: a few thousand images already
-   give about 90% test accuracy, one pass over all 60,000 about 95%.
+   plain SGD with the lecture's learning rate 1.0. Look for: 10,000 images already give
+   about 90% test accuracy, two passes over all 60,000 about 97.5%.
 2. The two-stage net (16 and 32 filters, max pooling, a dense layer of 128): with the same
    SGD it "does not learn at all" (the accuracy stays at chance, 10%, and the loss at
-   ln 10 = 2.30), while Adam trains it to about 99%.
+   ln 10 = 2.30), while Adam trains it to about 98.5% in two epochs.
 3. The learned filters of both nets (first layer): edge and stroke detectors.
-4. Data augmentation: the two-stage net trained on a small set of digits, with and without
-   random shifts and rotations of every training image; the augmented net generalises better.
+4. Data augmentation: the two-stage net trained for 30 epochs on only 1,000 digits, with
+   and without a random shift (up to 2 pixels) and rotation (up to 10 degrees) of every
+   training image in every epoch. Look for: without, the test accuracy stalls at about
+   93-94% once the net knows its 1,000 images; with, it climbs on to about 96%.
 
 Writes ``mnist_conv_training.png`` (test accuracy against training images seen, and the
 augmentation curves) and ``mnist_conv_filters.png``.
@@ -27,7 +29,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from sknetphys import SGD, Adam, AvgPool2D, Conv2D, ConvClassifier, Dense, Flatten, MaxPool2D  # noqa: E402
+from sknetphys import (  # noqa: E402
+    SGD,
+    Adam,
+    AvgPool2D,
+    Conv2D,
+    ConvClassifier,
+    Dense,
+    Flatten,
+    MaxPool2D,
+)
 from sknetphys.datasets import load_mnist  # noqa: E402
 from sknetphys.plotting import plot_filters  # noqa: E402
 

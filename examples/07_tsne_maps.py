@@ -12,7 +12,7 @@ Held-out MNIST digits (784 pixels each) are drawn as points in a plane three way
    apart what it must tell apart.
 
 The key figures measure how well each map keeps the classes apart: the 5-nearest-neighbour
-accuracy within the 2-D map (cross-validated), from about 0.5 for PCA to above 0.9 for
+accuracy within the 2-D map (cross-validated), from about 0.4 for PCA to above 0.9 for
 t-SNE; the colours are for the eye only, no map saw the labels.
 
 Writes ``mnist_tsne.png``.
@@ -28,7 +28,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.model_selection import cross_val_score  # noqa: E402

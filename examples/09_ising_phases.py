@@ -1,18 +1,20 @@
 """Lecture: phases of matter, learned. A network finds the Ising model's critical temperature.
 
-Configurations of the 2-D Ising model (spins +/-1 on an L x L lattice, periodic boundaries)
-are sampled by Monte Carlo at temperatures from 1.0 to 3.5 in steps of 0.05. A classifier is
-trained only on configurations far from the transition, labelled "ordered" (T <= 1.8) and
-"disordered" (T >= 2.8), and then asked for P(ordered) at every temperature, those in
-between included, which it never saw. Where P(ordered) falls through 1/2 is its estimate of the critical
-temperature, to compare with Onsager's exact Tc = 2 / ln(1 + sqrt 2) = 2.269 of the infinite
-lattice (a finite lattice's transition is smeared and shifted by about 1/L).
+Configurations of the 2-D Ising model (spins +/-1 on a 32 x 32 lattice, periodic
+boundaries) are sampled by Monte Carlo at temperatures from 1.0 to 3.5 in steps of 0.05. A
+classifier is trained only on configurations far from the transition, labelled "ordered"
+(T <= 1.8) and "disordered" (T >= 2.8), and then asked for P(ordered) at every temperature,
+those in between included, which it never saw. Where P(ordered) falls through 1/2 is its
+estimate of the critical temperature, to compare with Onsager's exact
+Tc = 2 / ln(1 + sqrt 2) = 2.269 of the infinite lattice (a finite lattice's transition is
+smeared, and shifted by about 1/L).
 
-Both a dense net and a convolutional one (whose filters see neighbouring spins, and which
-therefore knows the lattice) are trained. Look for: P(ordered) falls steeply close to 2.27
-for both, and follows the mean |magnetisation| (the order parameter, drawn in grey, which
-the nets were never told about); every configuration carries a random global sign, so the
-nets must learn |m| rather than m.
+Both a dense net and a convolutional one (whose filters see neighbouring spins: it knows
+the lattice) are trained. Look for: P(ordered) falls from 1 to 0 within about 0.2 of Tc,
+more steeply than the mean |magnetisation| (the order parameter, drawn in grey, which the
+nets were never told about), and through 1/2 within about 1% of Onsager's Tc (the conv
+net closer). Every configuration carries a random global sign, so the nets must learn
+something like |m|, not m.
 
 Writes ``ising_phases.png``: configurations at three temperatures, then P(ordered) of the
 dense and of the conv net.
@@ -31,7 +33,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
-from sknetphys import Conv2D, ConvClassifier, Dense, Flatten, MaxPool2D, MLPClassifier  # noqa: E402
+from sknetphys import (  # noqa: E402
+    Conv2D,
+    ConvClassifier,
+    Dense,
+    Flatten,
+    MaxPool2D,
+    MLPClassifier,
+)
 from sknetphys.datasets import (  # noqa: E402
     estimate_critical_temperature,
     ising_magnetization,

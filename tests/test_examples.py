@@ -5,7 +5,8 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
-import pytest
+
+from sknetphys.datasets import make_logic_table
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -25,20 +26,50 @@ def assert_pngs(out, *names):
 
 
 def test_every_example_is_tested():
-    tested = {"02_learn_image_2d", "04_mnist_conv_nets", "06_pca_mnist", "07_tsne_maps",
+    tested = {"01_hand_built_networks", "02_learn_image_2d", "03_mnist_dense",
+              "04_mnist_conv_nets", "05_autoencoders", "06_pca_mnist", "07_tsne_maps",
               "08_compare_optimizers", "09_ising_phases"}
     assert {p.stem for p in EXAMPLES.glob("*.py")} == tested
+
+
+def test_hand_built_networks(tmp_path):
+    figures = run("01_hand_built_networks", tmp_path)
+    assert_pngs(tmp_path, "hand_built_networks.png")
+    for gate in ("and", "or", "xor"):  # the truth tables, from the weights alone
+        np.testing.assert_array_equal(figures[gate], make_logic_table(gate)[1])
+    for shape in ("quarter-space step", "square"):
+        # sharper steps come closer to the exact indicator
+        assert figures[f"{shape} error 100"] < 0.03 < figures[f"{shape} error 10"], shape
 
 
 def test_learn_image_2d(tmp_path):
     figures = run("02_learn_image_2d", tmp_path)
     assert_pngs(tmp_path, "learn_image_2d.png", "learn_image_2d_training.png",
-                "learn_image_2d_neurons.png")
+                "learn_image_2d_neurons.png", "learn_image_2d_pruning.png")
     # the single neurons' pictures (activation x output weight) add up to the output
     assert figures["neuron_sum_error"] < 1e-9
     for key in ("learning rate 0.0001", "learning rate 0.01", "batch size 10",
                 "batch size 1000"):
         assert np.isfinite(figures[key]) and figures[key] > 0, key
+    # greedy pruning keeps the 10 neurons that matter: far better than the first 10
+    assert (figures["pruned: 10 kept, chosen greedily"]
+            < figures["pruned: only the first 10 kept"])
+
+
+def test_mnist_dense(tmp_path, mnist_dir):
+    figures = run("03_mnist_dense", tmp_path)
+    assert_pngs(tmp_path, "mnist_dense_costs.png", "mnist_dense_overfitting.png",
+                "mnist_dense_noisy.png")
+    # cross-entropy learns much faster than the quadratic cost from the same start
+    assert figures["log_loss_validation"][0] > figures["squared_error_validation"][0] + 0.2
+    assert figures["log_loss_accuracy"] > figures["squared_error_accuracy"]
+    assert figures["early_stopping epochs"] <= 20
+    # corrupted test digits: worse for the net trained on clean ones, much better for the
+    # one trained on corrupted copies too
+    for name in ("noise 0.3", "occluded 10x10"):
+        clean_net = figures[f"{name} accuracy, trained clean"]
+        assert clean_net < figures["clean accuracy, trained clean"] - 0.1, name
+        assert figures[f"{name} accuracy, trained corrupted"] > clean_net + 0.05, name
 
 
 def test_mnist_conv_nets(tmp_path, mnist_dir):
@@ -52,13 +83,29 @@ def test_mnist_conv_nets(tmp_path, mnist_dir):
     assert figures["small_set_augmented_accuracy"] > 0.4
 
 
+def test_autoencoders(tmp_path, mnist_dir):
+    figures = run("05_autoencoders", tmp_path)
+    assert_pngs(tmp_path, "autoencoder_circles.png", "autoencoder_denoising.png",
+                "autoencoder_sparse.png", "autoencoder_pretraining.png")
+    assert figures["circles_error"] < 0.5 * figures["circles_baseline"]
+    assert 0.028 < figures["masked_input_error"] < 0.034  # 30% of the pixels blacked out
+    # (the denoising autoencoder needs the full run to beat the plain one: 0.013 vs 0.022)
+    assert np.isfinite(figures["denoising_masked_error"])
+    assert figures["sparsity 3.0 mean_code"] < 0.5 * figures["sparsity 0.0 mean_code"]
+    assert figures["greedy pretraining first_loss"] < figures["random start first_loss"]
+
+
 def test_pca_mnist(tmp_path, mnist_dir):
     figures = run("06_pca_mnist", tmp_path)
-    assert_pngs(tmp_path, "mnist_pca.png", "mnist_pca_reconstructions.png")
+    assert_pngs(tmp_path, "mnist_pca.png", "mnist_pca_reconstructions.png",
+                "mnist_pca_autoencoder.png")
     # the lecture: the first 100 of 784 components hold over 90% of the variance
     assert 0.9 < figures["variance_first_100"] < 0.95
     assert 50 < figures["components_for_90_percent"] < 100
     assert figures["pca_error_10"] > figures["pca_error_50"] > figures["pca_error_100"]
+    # the linear autoencoder finds PCA's subspace: its error and its span
+    assert 0.97 < figures["autoencoder_error"] / figures["pca_error_10"] < 1.03
+    assert figures["autoencoder_mean_cos2"] > 0.95
 
 
 def test_tsne_maps(tmp_path, mnist_dir):
