@@ -11,7 +11,9 @@ from sklearn.base import clone
 from sklearn.datasets import load_digits
 
 from sknetphys import (
+    Autoencoder,
     Conv2D,
+    ConvAutoencoder,
     ConvClassifier,
     ConvRegressor,
     Flatten,
@@ -33,13 +35,14 @@ def digits(n=300):
 
 @dataclass
 class Case:
-    """One estimator: ``kind`` is "classifier", "regressor" or "transformer"."""
+    """One estimator: ``kind`` is "classifier", "regressor" or "transformer" (t-SNE and the
+    autoencoders, fitted on X alone)."""
 
     estimator: object
     kind: str
     network: bool = True  # a BaseNetwork (partial_fit, layers, optimizers)
     images: bool = False  # takes images (3-D/4-D X)
-    methods: tuple = field(default=())  # public inference methods, called as m(X) or m(X, y)
+    methods: tuple = field(default=())  # public inference methods, run by ``call``
     n_samples: int = 300  # of the data it is fitted on
 
     @property
@@ -64,19 +67,33 @@ class Case:
             warnings.simplefilter("ignore", ConvergenceWarning)
             return est.fit(X) if y is None else est.fit(X, y)
 
+    @property
+    def autoencoder(self):
+        return self.network and self.kind == "transformer"
+
+    @staticmethod
+    def call(est, name, X, y=None):
+        """``est.<name>`` on X: ``score`` with y too, ``inverse_transform`` on the codes of X
+        (in X's dtype, so that float32 data decode in float32 as well)."""
+        method = getattr(est, name)
+        if name == "score":
+            return method(X, y)
+        if name == "inverse_transform":
+            return method(est.transform(X).astype(X.dtype))
+        return method(X)
+
     def outputs(self, est, X, y=None):
         """Every inference method's result on X, by name."""
-        out = {}
-        for name in self.methods:
-            method = getattr(est, name)
-            out[name] = method(X, y) if name == "score" else method(X)
-        return out
+        return {name: self.call(est, name, X, y) for name in self.methods}
 
 
 _SMALL_CONV = [Conv2D(3, 3, padding="same"), MaxPool2D(2), Flatten()]
 _CLASSIFIER_METHODS = ("predict", "predict_proba", "predict_log_proba", "score",
                        "layer_activations")
 _REGRESSOR_METHODS = ("predict", "score", "layer_activations")
+_AUTOENCODER_METHODS = ("transform", "inverse_transform", "score", "layer_activations")
+# pooling in the encoder, upsampling in its mirrored decoder: 8x8 digits give 4x4x2 codes
+SMALL_ENCODER = [Conv2D(4, 3, padding="same"), MaxPool2D(2), Conv2D(2, 3, padding="same")]
 
 _ADAM = Adam(learning_rate=0.01)
 CASES = [
@@ -92,10 +109,20 @@ CASES = [
     Case(ConvRegressor(_SMALL_CONV, max_iter=2, batch_size=50,
                         optimizer=_ADAM, random_state=0), "regressor", images=True,
          methods=_REGRESSOR_METHODS),
+    # denoising, a sparse sigmoid code and greedy pretraining: every random draw and
+    # every extra part of training in the matrices
+    Case(Autoencoder((16, 8), code_activation="sigmoid", sparsity_weight=0.1, noise="masking",
+                     noise_level=0.2, pretrain="greedy", pretrain_max_iter=1, max_iter=3,
+                     batch_size=50, optimizer=_ADAM, random_state=0), "transformer",
+         methods=_AUTOENCODER_METHODS),
+    Case(ConvAutoencoder(SMALL_ENCODER, noise="gaussian", max_iter=2, batch_size=50,
+                         optimizer=_ADAM, random_state=0), "transformer", images=True,
+         methods=_AUTOENCODER_METHODS),
     Case(TSNEEmbedding(perplexity=5, max_iter=100, early_exaggeration_iter=50, random_state=0),
          "transformer", network=False, methods=("transform",), n_samples=120),
 ]
 NETWORKS = [case for case in CASES if case.network]
+BY_NAME = {case.name: case for case in CASES}
 
 
 def fingerprint(case):

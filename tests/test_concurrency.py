@@ -4,7 +4,8 @@
   the same calls give one after the other: every public inference method, float32 and
   float64 data, small and large X (many chunks), all methods at once.
 - Training two estimators from two threads at once gives the weights of training them one
-  after the other.
+  after the other (dense and conv nets; the autoencoders, with their noise, sparsity and
+  greedy pretraining).
 - The same random_state gives bit-identical weights and outputs in this process and in
   fresh ones (the thread count fixed), and a different random_state other weights.
 """
@@ -20,7 +21,7 @@ import numpy as np
 import pytest
 
 from sknetphys._core._threads import n_threads
-from tests._estimators import CASES, NETWORKS, fingerprint, ids
+from tests._estimators import BY_NAME, CASES, NETWORKS, fingerprint, ids
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,31 +65,29 @@ def test_concurrent_inference_equals_sequential_bit_for_bit(case, dtype, n, fitt
     est = fitted[case.name]
     if case.images:
         est._net.pass_rows = 32  # fitted before the fixture: chunks of 32 here too
-    X, y = _inputs(case, dtype, n if case.kind != "transformer" else min(n, 200))
+    X, y = _inputs(case, dtype, n if case.network else min(n, 200))  # t-SNE: slow
     expected = case.outputs(est, X, y)
-
-    def call(name):
-        return est.score(X, y) if name == "score" else getattr(est, name)(X)
-
     calls = [name for name in case.methods for _ in range(3)]  # every method, mixed
     with ThreadPoolExecutor(4) as pool:
         for _ in range(2):
-            futures = [pool.submit(call, name) for name in calls]
+            futures = [pool.submit(case.call, est, name, X, y) for name in calls]
             for name, future in zip(calls, futures):
                 np.testing.assert_array_equal(future.result(), expected[name], err_msg=name)
 
 
-def test_two_estimators_trained_in_two_threads_match_one_after_the_other():
-    dense, conv = NETWORKS[0], NETWORKS[2]
+@pytest.mark.parametrize("names", [("MLPClassifier", "ConvClassifier"),
+                                   ("Autoencoder", "ConvAutoencoder")], ids="-".join)
+def test_two_estimators_trained_in_two_threads_match_one_after_the_other(names):
+    pair = [BY_NAME[name] for name in names]
 
     def train(case):
         X, y = case.data()
         return case.fit(case.make(max_iter=4), X, y)._net.params.copy()
 
-    sequential = [train(dense), train(conv)]
+    sequential = [train(case) for case in pair]
     with ThreadPoolExecutor(2) as pool:
         for _ in range(2):
-            together = list(pool.map(train, [dense, conv]))
+            together = list(pool.map(train, pair))
             for a, b in zip(together, sequential):
                 np.testing.assert_array_equal(a, b)
 

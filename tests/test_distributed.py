@@ -1,7 +1,8 @@
 """Scale-out on Dask (the ``distributed`` extra): a grid search on a real local cluster equals
-the local one, workers keep to their share of the cores, and ``dask_ml``'s ``Incremental``
-streams a dask array through ``partial_fit`` to exactly the weights of the same calls run
-locally.
+the local one (dense and conv nets, and an autoencoder scored by its ``score``), workers
+keep to their share of the cores, and ``dask_ml``'s ``Incremental`` streams a dask array
+through ``partial_fit`` to exactly the weights of the same calls run locally (the
+autoencoders' without y).
 
 One cluster for the module: two worker processes on the loopback interface, one thread
 each, started here and closed at the end.
@@ -22,7 +23,7 @@ from sklearn.model_selection import GridSearchCV
 from sknetphys import Conv2D, Flatten
 from sknetphys._core._threads import n_threads
 from sknetphys.optimizers import Adam
-from tests._estimators import NETWORKS, ids
+from tests._estimators import BY_NAME, NETWORKS, ids
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -51,10 +52,15 @@ _RESULT_KEYS = ("params", "mean_test_score", "std_test_score", "split0_test_scor
                 "split1_test_score", "rank_test_score")
 
 SEARCHES = {
-    "dense": (NETWORKS[0], {"hidden_layer_sizes": [(8,), (16,)],
-                            "optimizer": [Adam(learning_rate=1e-3), Adam(learning_rate=1e-2)]}),
-    "conv": (NETWORKS[2], {"layers": [[Conv2D(2, 3), Flatten()], [Conv2D(4, 3), Flatten()]],
-                           "optimizer__learning_rate": [1e-3, 1e-2]}),
+    "dense": (BY_NAME["MLPClassifier"], {
+        "hidden_layer_sizes": [(8,), (16,)],
+        "optimizer": [Adam(learning_rate=1e-3), Adam(learning_rate=1e-2)]}),
+    "conv": (BY_NAME["ConvClassifier"], {
+        "layers": [[Conv2D(2, 3), Flatten()], [Conv2D(4, 3), Flatten()]],
+        "optimizer__learning_rate": [1e-3, 1e-2]}),
+    # scored by score: the negative reconstruction error
+    "autoencoder": (BY_NAME["Autoencoder"], {"hidden_layer_sizes": [(16, 4), (16, 8)],
+                                             "optimizer__learning_rate": [1e-3, 1e-2]}),
 }
 
 
@@ -73,7 +79,11 @@ def test_grid_search_on_the_cluster_equals_the_local_one(client, kind):
         else:
             np.testing.assert_array_equal(a, b, err_msg=key)
     assert len(set(local.cv_results_["mean_test_score"])) > 1  # the candidates differ
-    np.testing.assert_array_equal(remote.predict(X), local.predict(X))
+    if case.autoencoder:  # scored by the negative reconstruction error
+        assert np.all(local.cv_results_["mean_test_score"] < 0)
+    outputs = case.outputs(local.best_estimator_, X, y)
+    for name, value in case.outputs(remote.best_estimator_, X, y).items():
+        np.testing.assert_array_equal(value, outputs[name], err_msg=name)
 
 
 @pytest.mark.parametrize("case", NETWORKS, ids=ids(NETWORKS))
@@ -82,12 +92,15 @@ def test_incremental_streams_a_dask_array_to_the_local_result(client, case):
     kw = {"classes": np.arange(10)} if case.kind == "classifier" else {}
     blocks = 100
     Xd = da.from_array(X, chunks=(blocks, X.shape[1]))
-    yd = da.from_array(y, chunks=blocks)
+    yd = None if y is None else da.from_array(y, chunks=blocks)  # the autoencoders: X alone
     # blocks in order (Incremental shuffles them by default): the same sequence as below
     remote = Incremental(case.make(), shuffle_blocks=False).fit(Xd, yd, **kw).estimator_
     local = case.make()
     for start in range(0, len(X), blocks):
-        local.partial_fit(X[start:start + blocks], y[start:start + blocks], **kw)
+        local.partial_fit(X[start:start + blocks], None if y is None else y[start:start + blocks],
+                          **kw)
     assert remote.n_iter_ == local.n_iter_ == 3 and remote.t_ == local.t_ == 300
     np.testing.assert_array_equal(remote._net.params, local._net.params)
-    np.testing.assert_array_equal(remote.predict(X), local.predict(X))
+    outputs = case.outputs(local, X, y)
+    for name, value in case.outputs(remote, X, y).items():
+        np.testing.assert_array_equal(value, outputs[name], err_msg=name)

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from sklearn.base import is_classifier
 
-from sknetphys import Conv2D, Dense, Flatten, MaxPool2D
-from tests._estimators import CASES, NETWORKS, ids
+from sknetphys import Conv2D, Dense, Flatten, MaxPool2D, UpSampling2D
+from tests._estimators import BY_NAME, CASES, NETWORKS, ids
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -59,12 +59,16 @@ def _param_faults(case):
         ("weight_init", {"weight_init": "ones"}, "weight_init"),
         ("dtype", {"dtype": "float16"}, "dtype"),
     ]
+    if case.autoencoder:
+        common += _autoencoder_faults(case)
     if not case.images:
         return common + [
             ("activation", {"activation": "swish"}, "Unknown activation"),
             ("size_zero", {"hidden_layer_sizes": (0,)}, "positive"),
             ("size_negative", {"hidden_layer_sizes": (8, -2)}, "positive"),
         ]
+    if case.autoencoder:
+        return common
     return common + [
         ("activation", {"layers": [Conv2D(3, 3, activation="swish"), Flatten()]},
          "Unknown activation"),
@@ -80,6 +84,69 @@ def _param_faults(case):
          r"layer 0 of the stack, Conv2D\(filters=3, kernel_size=9\), on input shape \(8, 8, 1\)"),
         ("input_shape", {"input_shape": (0, 8, 8)}, "input_shape"),
         ("augment", {"augment": {"zoom": 2}}, "augment accepts the keys"),
+    ]
+
+
+def _autoencoder_faults(case):
+    """The autoencoders' own parameters: noise, sparsity, pretraining, the reconstruction
+    loss; the dense one's layer sizes, the conv one's encoder and decoder."""
+    faults = [
+        ("noise", {"noise": "blur"}, "'noise' parameter"),
+        ("noise_level", {"noise_level": -0.1}, "'noise_level' parameter"),
+        ("masked_fraction", {"noise": "masking", "noise_level": 1.0}, "must be below 1"),
+        ("sparsity_target_zero", {"sparsity_target": 0.0}, "'sparsity_target' parameter"),
+        ("sparsity_target_one", {"sparsity_target": 1.0}, "'sparsity_target' parameter"),
+        ("sparsity_weight", {"sparsity_weight": -0.5}, "'sparsity_weight' parameter"),
+        ("pretrain", {"pretrain": "layerwise"}, "'pretrain' parameter"),
+        ("pretrain_max_iter", {"pretrain_max_iter": 0}, "'pretrain_max_iter' parameter"),
+        ("loss", {"loss": "mae"}, "'loss' parameter"),
+        ("output_activation", {"output_activation": "tanh"}, "'output_activation' parameter"),
+        ("cross_entropy_identity", {"loss": "binary_crossentropy"}, "needs a sigmoid output"),
+    ]
+    if not case.images:
+        return faults + [
+            ("code_activation", {"code_activation": "swish"}, "Unknown activation"),
+            ("sparse_relu_code", {"code_activation": "relu", "sparsity_weight": 0.1},
+             "sigmoid code layer"),
+            ("decoder_size_zero", {"decoder_layer_sizes": (0,)}, "positive"),
+            ("pretrain_unmirrored", {"decoder_layer_sizes": (5,), "pretrain": "greedy"},
+             "mirrored decoder"),
+            ("dropout", {"dropout": 1.0}, r"Dropout rate must be in \[0, 1\)"),
+        ]
+    same = {"padding": "same"}
+    return faults + [
+        ("activation", {"encoder": [Conv2D(3, 3, activation="swish", **same)]},
+         "Unknown activation"),
+        ("encoder_name", {"encoder": ["conv"]}, "encoder must be a non-empty list"),
+        ("no_encoder", {"encoder": []}, "encoder must be a non-empty list"),
+        ("decoder_name", {"decoder": [Conv2D(1, 3, **same), "up"]},
+         "decoder must be a non-empty list"),
+        ("filters_zero", {"encoder": [Conv2D(0, 3, **same)]}, "positive"),
+        ("kernel_zero", {"encoder": [Conv2D(3, 0, **same)]}, "positive"),
+        ("sparse_relu_code", {"sparsity_weight": 0.1}, "sigmoid code layer"),
+        # the messages name the layer, its position and the shape it met
+        ("unbuildable_encoder", {"encoder": [Conv2D(3, 3), MaxPool2D(2), MaxPool2D(2),
+                                             MaxPool2D(2)]},
+         r"Cannot build layer 3 of the encoder, MaxPool2D\(\), on input shape \(1, 1, 3\) "
+         r"\(image shape \(8, 8, 1\) inferred"),
+        # the decoder starts from the 4x4x2 codes: no image shape is said for it
+        ("unbuildable_decoder", {"decoder": [Conv2D(4, 3), Conv2D(1, 3)]},
+         r"Cannot build layer 1 of the decoder, Conv2D\(filters=1, kernel_size=3\), on input "
+         r"shape \(2, 2, 4\) \(the decoder starts from the codes, the encoder's output of "
+         r"shape \(4, 4, 2\)\): .* Change the decoder\.$"),
+        ("decoder_shape", {"decoder": [Conv2D(1, 3, **same)]},
+         r"The decoder gives outputs of shape \(4, 4, 1\) from codes of shape \(4, 4, 2\), "
+         r"but the input images have shape \(8, 8, 1\)"),
+        ("decoder_to_rows", {"decoder": [Flatten(), Dense(64)]},
+         r"outputs of shape \(64,\) from codes of shape \(4, 4, 2\)"),
+        ("no_mirror", {"encoder": [Conv2D(2, 3, **same), Flatten()]}, "no mirror for Flatten"),
+        ("valid_conv_mirror", {"encoder": [Conv2D(2, 3)]}, "padding='same'"),
+        ("pool_first", {"encoder": [MaxPool2D(2), Conv2D(2, 3, **same)]},
+         "starts with MaxPool2D"),
+        ("sigmoid_output_decoder", {"decoder": [Conv2D(1, 3, **same), UpSampling2D(2)],
+                                    "output_activation": "sigmoid"},
+         "last layer's activation is the output's"),
+        ("input_shape", {"input_shape": (0, 8, 8)}, "input_shape"),
     ]
 
 
@@ -187,7 +254,7 @@ def _predict_faults(case):
 
 
 PREDICT_FAULTS = [(case, method, *f) for case in CASES for method in case.methods
-                  for f in _predict_faults(case)]
+                  if method != "inverse_transform" for f in _predict_faults(case)]
 
 
 @pytest.mark.parametrize("case, method, fault, X, match", PREDICT_FAULTS,
@@ -199,6 +266,30 @@ def test_bad_data_at_inference_is_refused_and_changes_nothing(case, method, faul
     call = getattr(est, method)
     with pytest.raises(ValueError, match=match):
         call(X, np.zeros(len(X))) if method == "score" else call(X)
+    assert _state(est) == before
+
+
+# inverse_transform takes codes: bad ones made from the good codes of 40 digits
+CODE_FAULTS = {
+    "width": (lambda c: c[:, :-1], r"has \d+ columns, but \w+ has \d+ codes \(n_codes_\)"),
+    "nan": (lambda c: np.where(c == c.max(), np.nan, c), "NaN"),
+    "inf": (lambda c: np.where(c == c.max(), -np.inf, c), "infinity"),
+    "empty": (lambda c: c[:0], r"0 sample\(s\) \(shape=\(0, \d+\)\) while a minimum of 1 is "
+                               r"required by \w*Autoencoder"),
+    "ndim": (lambda c: c[:, :, None], "dim 3"),  # images of codes: they are rows
+}
+AUTOENCODERS = [case for case in CASES if case.autoencoder]
+
+
+@pytest.mark.parametrize("fault", CODE_FAULTS)
+@pytest.mark.parametrize("case", AUTOENCODERS, ids=ids(AUTOENCODERS))
+def test_bad_codes_at_inverse_transform_are_refused_and_change_nothing(case, fault, fitted):
+    est = _copy(fitted, case)
+    make, match = CODE_FAULTS[fault]
+    bad = make(est.transform(case.data(40)[0]))
+    before = _state(est)
+    with pytest.raises(ValueError, match=match):
+        est.inverse_transform(bad)
     assert _state(est) == before
 
 
@@ -218,10 +309,20 @@ def test_unknown_labels_and_changed_outputs_in_a_continued_fit_change_nothing(ca
             fresh.partial_fit(X, bad, classes=np.arange(10))
         assert not hasattr(fresh, "classes_")
         fresh.partial_fit(X, y, classes=np.arange(10))  # and it still works
+    elif case.autoencoder:  # the data keep their features, images their shape
+        with pytest.raises(ValueError, match="X has 10 features, but"):
+            est.partial_fit(X[:, :10])
+        if case.images:
+            with pytest.raises(ValueError, match=r"images of shape \(4, 16, 1\), but the "
+                                                 r"network was fitted on \(8, 8, 1\)"):
+                est.partial_fit(X.reshape(len(X), 4, 16))
     else:
         with pytest.raises(ValueError, match="outputs"):
             est.partial_fit(X, np.stack([y, y], axis=1))
     assert _state(est) == before
+    Xg, yg = case.data()
+    for name, value in case.outputs(est, Xg, yg).items():
+        np.testing.assert_array_equal(value, case.outputs(_copy(fitted, case), Xg, yg)[name])
 
 
 @pytest.mark.parametrize("case", NETWORKS, ids=ids(NETWORKS))
@@ -322,6 +423,24 @@ def test_divergence_names_the_learning_rate_and_keeps_the_best_finite_weights(ca
     assert len(fresh.loss_curve_) == fresh.n_iter_ and np.all(np.isfinite(fresh.loss_curve_))
     for name, value in case.outputs(fresh, X, y).items():
         assert np.all(np.isfinite(value)), name
+
+
+@pytest.mark.parametrize("name", ["Autoencoder", "ConvAutoencoder"])
+def test_divergence_in_greedy_pretraining_names_the_stage(name):
+    from sknetphys import DivergenceError
+    from sknetphys.optimizers import SGD
+
+    case = BY_NAME[name]
+    X, _ = case.data()
+    est = case.make(pretrain="greedy", optimizer=SGD(learning_rate=1e4))
+    with pytest.raises(DivergenceError, match=r"^Greedy pretraining, stage 1 of 2: The training "
+                                              r"loss .* learning_rate=10000\.0\. Lower"):
+        _fit(case, est, X, None)
+    # the stage's curve so far is recorded, fine-tuning never started, the weights are finite
+    assert len(est.pretrain_loss_curves_) == 1 and est.n_iter_ == 0
+    np.testing.assert_array_equal(est._net.params, est._history.best_params)
+    for method, value in case.outputs(est, X).items():
+        assert np.all(np.isfinite(value)), method
 
 
 @pytest.mark.parametrize("optimizer", ["Adam(learning_rate=10)", "SGD(learning_rate=1e4)"])

@@ -41,7 +41,7 @@ from .._core.layers._base import as_tuple
 from .._core.losses import SigmoidCrossEntropy, SigmoidSquaredLoss, SquaredLoss
 from .._core.network import Network
 from .._core.optimizers import get_optimizer
-from .._core.training import History, train
+from .._core.training import DivergenceError, History, train
 from ._base import BaseNetwork
 from ._conv import ImageInputMixin, layer_list
 from ._mlp import _per_layer
@@ -227,40 +227,67 @@ class AutoencoderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
     def _train(self, X, T, **options):
         if self._pretrain_pending:
             self._pretrain_pending = False
-            if self._pretrain(X, T, options) == "interrupted":
+            stage = self._pretrain(X, T, options)
+            if stage is not None:  # for the warning
+                self._interrupted_stage = stage
                 return "interrupted"
         return super()._train(X, T, **options)
 
     def _pretrain(self, X, T, options):
         """Train each stage (an encoder group and its mirror, without dropout) as a shallow
         autoencoder of the previous stage's codes, for ``pretrain_max_iter`` epochs, and
-        start the whole network from the stages' weights."""
-        net = self._net
+        start the whole network from the stages' weights. Returns None, or the stage
+        (counted from 1) that Ctrl-C interrupted: the network then keeps each stage's best
+        weights so far, as it does when a stage diverges."""
+        net, n_stages = self._net, len(self._stages)
         options = {**options, "max_iter": self.pretrain_max_iter, "validation": None,
                    "check_convergence": True}
-        inputs, targets, loss = X, T, self._loss
-        for i, (enc, dec) in enumerate(self._stages):
-            prefix = net.specs[: enc.start] if i == 0 else []  # the noise layer
-            specs = [s for s in prefix + net.specs[enc] + net.specs[dec]
-                     if not isinstance(s, Dropout)]
-            stage = Network(specs, inputs.shape[1:], net.dtype)
-            own = [layer for layer in net.layers[enc] + net.layers[dec] if layer.param_shapes]
-            _copy_weights(own, stage.weighted_layers)  # the stage starts from the initial weights
-            optimizer = get_optimizer(self.optimizer)
-            history = History()
-            if self.verbose:
-                print(f"Pretraining stage {i + 1} of {len(self._stages)}", flush=True)
-            outcome = train(stage, loss, optimizer,
-                            optimizer.init_state(stage.n_params, stage.dtype), inputs, targets,
-                            history, **options)
-            _copy_weights(stage.weighted_layers, own)
-            self.pretrain_loss_curves_.append(list(history.loss_curve))
-            if outcome == "interrupted":
-                return outcome
-            # the next stage reproduces this stage's codes, with its decoder's own activation
-            inputs = net.predict(X, stop=enc.stop)
-            targets, loss = inputs.reshape(len(inputs), -1), SquaredLoss()
-        return "done"
+        i = 0
+        try:  # Ctrl-C may come between the stages' training loops too
+            for i, (enc, dec) in enumerate(self._stages):
+                if i == 0:  # the first stage reproduces X, through the noise layer
+                    inputs, targets, loss, prefix = X, T, self._loss, net.specs[: enc.start]
+                else:  # the next ones the previous stage's codes, with their own activation
+                    inputs = net.predict(X, stop=self._stages[i - 1][0].stop)
+                    targets, loss, prefix = inputs.reshape(len(inputs), -1), SquaredLoss(), []
+                specs = [s for s in prefix + net.specs[enc] + net.specs[dec]
+                         if not isinstance(s, Dropout)]
+                stage = Network(specs, inputs.shape[1:], net.dtype)
+                own = [layer for layer in net.layers[enc] + net.layers[dec]
+                       if layer.param_shapes]
+                _copy_weights(own, stage.weighted_layers)  # starts from the initial weights
+                optimizer = get_optimizer(self.optimizer)
+                history = History()
+                if self.verbose:
+                    print(f"Pretraining stage {i + 1} of {n_stages}", flush=True)
+                try:
+                    outcome = train(stage, loss, optimizer,
+                                    optimizer.init_state(stage.n_params, stage.dtype), inputs,
+                                    targets, history, **options)
+                except DivergenceError as exc:
+                    raise DivergenceError(
+                        f"Greedy pretraining, stage {i + 1} of {n_stages}: {exc}") from None
+                finally:  # the stage's best weights so far, after Ctrl-C or divergence too
+                    _copy_weights(stage.weighted_layers, own)
+                    self.pretrain_loss_curves_.append(list(history.loss_curve))
+                if outcome == "interrupted":
+                    return i + 1
+        except KeyboardInterrupt:
+            return i + 1
+        finally:  # fine-tuning starts from these weights: they are the best so far
+            self._history.best_params = net.params.copy()
+        return None
+
+    def _interrupted_warning(self):
+        stage = self.__dict__.pop("_interrupted_stage", None)
+        if stage is None:
+            return super()._interrupted_warning()
+        return (
+            f"{type(self).__name__}: greedy pretraining interrupted (KeyboardInterrupt) in "
+            f"stage {stage} of {len(self._stages)}; the estimator keeps the weights so far "
+            "(each stage's best). A fit with warm_start=True (or partial_fit) fine-tunes from "
+            "them, without the remaining stages; fit anew to pretrain them all."
+        )
 
     # --- the transformer ----------------------------------------------------------------
     def transform(self, X):
@@ -292,7 +319,7 @@ class AutoencoderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self)
-        codes = check_array(X, dtype=(np.float64, np.float32), input_name="X")
+        codes = check_array(X, dtype=(np.float64, np.float32), input_name="X", estimator=self)
         if codes.shape[1] != self.n_codes_:
             raise ValueError(
                 f"X has {codes.shape[1]} columns, but {type(self).__name__} has "
@@ -713,7 +740,7 @@ class ConvAutoencoder(ImageInputMixin, AutoencoderMixin, BaseNetwork):
         shape = self.input_shape_
         encoder = (default_encoder(shape) if self.encoder is None
                    else layer_list(self.encoder, "encoder"))
-        built = self._build_checked(encoder, shape)
+        built = self._build_checked(encoder, shape, name="encoder")
         code_shape = built[-1].output_shape
         activations = [s.activation for s in encoder if hasattr(s, "activation")]
         self._check_sparse_code(activations[-1] if activations else "identity")
@@ -728,7 +755,10 @@ class ConvAutoencoder(ImageInputMixin, AutoencoderMixin, BaseNetwork):
             decoder = [spec for group in mirror for spec in group]
         else:
             decoder = layer_list(self.decoder, "decoder")
-        out = self._build_checked(decoder, code_shape)[-1].output_shape
+        name = "mirrored decoder" if self.decoder is None else "decoder"
+        out = self._build_checked(decoder, code_shape, name=name, origin=(
+            f"the decoder starts from the codes, the encoder's output of shape {code_shape}"
+        ))[-1].output_shape
         if out != shape:
             how = ("the mirror of a Conv2D is a 'same'-padded Conv2D, of a pooling an "
                    "UpSampling2D by its stride: use padding='same' and poolings that divide "

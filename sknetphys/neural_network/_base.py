@@ -205,12 +205,7 @@ class BaseNetwork(VersionedStateMixin, BaseEstimator):
         finally:  # even on DivergenceError the estimator keeps a usable state
             self._publish(history, early_stopping)
         if outcome == "interrupted":
-            warnings.warn(
-                f"{type(self).__name__}: training interrupted (KeyboardInterrupt) after "
-                f"{self.n_iter_} epochs; the estimator keeps the best weights so far. Fit "
-                "with warm_start=True (or partial_fit) to continue.",
-                UserWarning,
-            )
+            warnings.warn(self._interrupted_warning(), UserWarning)
         elif outcome == "max_iter" and self._full_batch:
             warnings.warn(
                 f"lbfgs failed to converge after {self.n_iter_} iteration(s) ({message}). "
@@ -225,6 +220,15 @@ class BaseNetwork(VersionedStateMixin, BaseEstimator):
                 ConvergenceWarning,
             )
         return self
+
+    def _interrupted_warning(self):
+        """What a fit that Ctrl-C ended warns (a hook: the autoencoders name the pretraining
+        stage)."""
+        return (
+            f"{type(self).__name__}: training interrupted (KeyboardInterrupt) after "
+            f"{self.n_iter_} epochs; the estimator keeps the best weights so far. Fit with "
+            "warm_start=True (or partial_fit) to continue."
+        )
 
     def _train(self, X, T, **options):
         """Run the training loop on the estimator's network, loss, optimizer and history;

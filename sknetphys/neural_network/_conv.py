@@ -146,30 +146,36 @@ class ImageInputMixin:
     def _inference_input(self, X):
         return super()._inference_input(self._flatten_images(X, reset=False))
 
-    def _build_checked(self, specs, shape, offset=0):
+    def _build_checked(self, specs, shape, offset=0, name="stack", origin=None):
         """Build ``specs`` one after the other from ``shape`` to check them (cheap: no
-        buffers yet); the runtime layers, or an error that names the layer (counted from
-        ``offset`` layers before the user's first) and says what the input shape was and
-        how to change it."""
+        buffers yet); the runtime layers, or an error that names the layer (by its position in
+        the list called ``name``, counted from ``offset`` layers before the user's first)
+        and says what the input shape was and how to change it. ``origin`` says where
+        ``shape`` came from when it is not the images' shape (a decoder's: the codes)."""
         layers, out = [], shape
         for i, spec in enumerate(specs):
             try:
                 layers.append(spec.build(out, np.float32))
                 out = layers[-1].output_shape
             except ValueError as exc:
-                if self.input_shape is not None:
-                    how, advice = "given as input_shape", "Change the layers or input_shape."
+                if origin is not None:
+                    how, advice = origin, f"Change the {name}."
+                elif self.input_shape is not None:
+                    how = f"image shape {shape} given as input_shape"
+                    advice = "Change the layers or input_shape."
                 elif getattr(self, "_image_shape_seen", None) is not None:
-                    how = "taken from the shape of X, (n, height, width[, channels])"
+                    how = (f"image shape {shape} taken from the shape of X, (n, height, "
+                           "width[, channels])")
                     advice = "Change the layers to fit these images."
                 else:
-                    how = ("inferred from X's n_features (square single-channel images when "
-                           "it is a perfect square, else one row of pixels)")
+                    how = (f"image shape {shape} inferred from X's n_features (square "
+                           "single-channel images when it is a perfect square, else one row "
+                           "of pixels)")
                     advice = ("Pass input_shape=(height, width, channels), or X as an array "
                               "of shape (n, height, width[, channels]).")
                 raise ValueError(
-                    f"Cannot build layer {i - offset} of the stack, {spec!r}, on input shape "
-                    f"{out} (image shape {shape} {how}): {exc} {advice}"
+                    f"Cannot build layer {i - offset} of the {name}, {spec!r}, on input shape "
+                    f"{out} ({how}): {exc} {advice}"
                 ) from exc
         return layers
 
