@@ -27,7 +27,7 @@ loop (measured 4x slower), so the inner copies index with unsigned offsets or go
 from numba import njit, uint64
 
 from .activations import activation_grad, bias_activation, bias_activation_t
-from .blas import column_sums, gemm
+from .blas import NO_TRANS, TRANS, column_sums, gemm
 
 
 def pad_shape(h, w, c, kh, kw, sh, sw, pt, pl, oh, ow):
@@ -165,7 +165,7 @@ def conv_forward(x, wm, b, code, kh, kw, sh, sw, pt, pl, oh, ow, cols, xp, y):
         i1 = min(n, i0 + chunk)
         c, yc = cols[: (i1 - i0) * P], y[i0 * P : i1 * P]
         im2col(x[i0:i1], kh, kw, sh, sw, pt, pl, oh, ow, c, xp)
-        gemm(False, False, 1.0, c, wm, 0.0, yc)
+        gemm(NO_TRANS, NO_TRANS, 1.0, c, wm, 0.0, yc)
         bias_activation(yc, b, code)
 
 
@@ -184,9 +184,9 @@ def conv_backward(x, dy, y, wm, code, kh, kw, sh, sw, pt, pl, oh, ow, cols, xp, 
         i1 = min(n, i0 + chunk)
         c, d = cols[: (i1 - i0) * P], dy[i0 * P : i1 * P]
         im2col(x[i0:i1], kh, kw, sh, sw, pt, pl, oh, ow, c, xp)
-        gemm(True, False, 1.0, c, d, 0.0 if i0 == 0 else 1.0, dw)
+        gemm(TRANS, NO_TRANS, 1.0, c, d, 0.0 if i0 == 0 else 1.0, dw)
         if need_dx:
-            gemm(False, True, 1.0, d, wm, 0.0, c)
+            gemm(NO_TRANS, TRANS, 1.0, d, wm, 0.0, c)
             col2im(c, kh, kw, sh, sw, pt, pl, oh, ow, dx[i0:i1], xp)
 
 
@@ -198,10 +198,10 @@ def conv_forward_t(x, wm, b, code, kh, kw, sh, sw, pt, pl, oh, ow, cols_t, xp, y
     inside the bias/activation; with an empty ``yt``, ``cols_t.T @ wm``."""
     im2col_t(x, kh, kw, sh, sw, pt, pl, oh, ow, cols_t, xp)
     if yt.shape[0] > 0:
-        gemm(True, False, 1.0, wm, cols_t, 0.0, yt)
+        gemm(TRANS, NO_TRANS, 1.0, wm, cols_t, 0.0, yt)
         bias_activation_t(yt, b, code, y)
     else:
-        gemm(True, False, 1.0, cols_t, wm, 0.0, y)
+        gemm(TRANS, NO_TRANS, 1.0, cols_t, wm, 0.0, y)
         bias_activation(y, b, code)
 
 
@@ -212,7 +212,7 @@ def conv_backward_t(dy, y, wm, code, kh, kw, sh, sw, pt, pl, oh, ow, cols_t, xp,
     with d(cols_t) when ``need_dx``)."""
     activation_grad(y, dy, code)
     column_sums(dy, db)
-    gemm(False, False, 1.0, cols_t, dy, 0.0, dw)
+    gemm(NO_TRANS, NO_TRANS, 1.0, cols_t, dy, 0.0, dw)
     if need_dx:
-        gemm(False, True, 1.0, wm, dy, 0.0, cols_t)
+        gemm(NO_TRANS, TRANS, 1.0, wm, dy, 0.0, cols_t)
         col2im_t(cols_t, kh, kw, sh, sw, pt, pl, oh, ow, dx, xp)
