@@ -1,0 +1,426 @@
+"""Compile sknetphys' numba kernels ahead of use: ``python -m sknetphys.compile``.
+
+numba compiles a kernel the first time it is called with new argument types. Every
+sknetphys kernel is ``cache=True``: numba writes the machine code to its cache, and every
+later process loads it from there (milliseconds a kernel, where compiling takes 0.1-2 s).
+The cache lives in ``__pycache__`` folders beside the installed sources, or under
+``$NUMBA_CACHE_DIR`` when that is set. Run this module once when building a container
+image, or once on a cluster's shared disk, and no user of that installation waits for
+compilation (see the README).
+
+The kernels are compiled by running small workloads (tiny networks of every layer type,
+every optimizer and loss, in float32 and float64; t-SNE with every gradient method): numba
+then compiles exactly the variants that real fits and predictions use. ``--jobs`` spreads
+the workloads over processes.
+
+:class:`CompileLog` records which kernels numba compiles and how long each takes, from
+numba's compile events (they fire on cache misses only).
+"""
+
+import argparse
+import importlib
+import json
+import os
+import pkgutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from numba.core import event
+from numba.core.registry import CPUDispatcher
+
+_PACKAGE = "sknetphys"
+
+
+@dataclass
+class Compilation:
+    """One kernel compiled for one signature."""
+
+    kernel: str  # qualified name, e.g. "sknetphys._core.kernels.blas.gemm"
+    signature: str
+    seconds: float  # its own compilation, with the numba library code it pulled in
+    total: float  # wall time of its compile event, the kernels it calls included
+
+
+def _short_type(t):
+    return str(t).replace(", aligned=True", "").replace("Array(", "array(")
+
+
+class CompileLog(event.Listener):
+    """Record numba compilations while active (a context manager).
+
+    numba compiles a kernel's callees first, each as a compilation nested in the caller's.
+    ``seconds`` of an entry counts the kernel's own work: the kernels it calls have entries
+    of their own, while numba's library functions (``np.empty`` and the like) are counted to
+    the kernel that needed them.
+
+    Parameters
+    ----------
+    on_compiled : callable, optional
+        Called with each :class:`Compilation` as it finishes.
+    on_start : callable, optional
+        Called (without arguments) whenever numba starts compiling something: a cache miss.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numba import njit
+    >>> from sknetphys.compile import CompileLog
+    >>> @njit
+    ... def double(x):
+    ...     return 2 * x
+    >>> with CompileLog() as log:
+    ...     double(np.float32(1.5))
+    3.0
+    >>> [(c.kernel.rpartition(".")[2], c.signature) for c in log.compilations]
+    [('double', '(float32,)')]
+    """
+
+    def __init__(self, on_compiled=None, on_start=None):
+        self.on_compiled = on_compiled
+        self._on_start = on_start
+        self.compilations = []
+        self._stack = []
+
+    def __enter__(self):
+        event.register("numba:compile", self)
+        return self
+
+    def __exit__(self, *exc):
+        event.unregister("numba:compile", self)
+
+    @property
+    def seconds(self):
+        """Time spent compiling (nested compilations counted once)."""
+        return sum(c.seconds for c in self.compilations)
+
+    def on_start(self, ev):
+        # numba holds its global compiler lock around a compile event: one at a time
+        self._stack.append([time.perf_counter(), 0.0])
+        if self._on_start is not None:
+            self._on_start()
+
+    def on_end(self, ev):
+        start, inner = self._stack.pop()
+        total = time.perf_counter() - start
+        func = ev.data["dispatcher"].py_func
+        name = f"{func.__module__}.{func.__qualname__}"
+        kernel = not name.startswith("numba.") or not self._stack
+        if self._stack:
+            # a kernel's time leaves its caller; numba's own functions stay with it
+            self._stack[-1][1] += total if kernel else inner
+        if not kernel:
+            return
+        args = [_short_type(a) for a in ev.data["args"]]
+        signature = f"({', '.join(args)}{',' if len(args) == 1 else ''})"
+        entry = Compilation(name, signature, total - inner, total)
+        self.compilations.append(entry)
+        if self.on_compiled is not None:
+            self.on_compiled(entry)
+
+
+def cache_location():
+    """Where numba keeps the compiled kernels of this installation (as numba chooses)."""
+    from numba.core.config import CACHE_DIR
+    from numba.misc.appdirs import AppDirs
+
+    if CACHE_DIR:
+        return f"{CACHE_DIR} (NUMBA_CACHE_DIR)"
+    here = os.path.dirname(os.path.abspath(__file__))
+    if os.access(here, os.W_OK):
+        return f"__pycache__ folders under {here}"
+    return (f"{AppDirs(appname='numba', appauthor=False).user_cache_dir} (the sources' folder "
+            "is read-only)")
+
+
+def kernel_modules():
+    """Import and return every module of the package that holds numba kernels."""
+    package = importlib.import_module(_PACKAGE)
+    names = [m.name for m in pkgutil.walk_packages(package.__path__, _PACKAGE + ".")
+             if "kernels" in m.name]
+    return [importlib.import_module(name) for name in names]
+
+
+def kernels(loaded_only=False):
+    """``{qualified name: [signatures]}`` of the package's numba kernels in this process:
+    those it has compiled or loaded from the cache, or with ``loaded_only=False`` every
+    kernel of the kernel modules (imported here), with an empty list for those not used yet.
+
+    Functions marked ``inline="always"`` are left out: numba copies them into their callers
+    and never compiles them on their own.
+    """
+    modules = (sys.modules[name] for name in list(sys.modules) if name.startswith(_PACKAGE))
+    return {name: [str(sig) for sig in d.overloads]
+            for name, d in _dispatchers(modules if loaded_only else kernel_modules()).items()
+            if not loaded_only or d.overloads}
+
+
+def _dispatchers(modules):
+    found = {}
+    for module in modules:
+        for value in vars(module).values():
+            if (isinstance(value, CPUDispatcher) and value.py_func.__module__ == module.__name__
+                    and value.targetoptions.get("inline") != "always"):
+                found[f"{module.__name__}.{value.py_func.__qualname__}"] = value
+    return found
+
+
+def uncovered(used):
+    """The package's kernels that neither appear in ``used`` (names, as from
+    :func:`kernels`) nor are called by one that does. (A kernel loaded from the cache
+    brings the code of the kernels it calls; those are not loaded on their own.)"""
+    every = _dispatchers(kernel_modules())
+    name_of = {id(d): name for name, d in every.items()}
+    covered, todo = set(), [name for name in used if name in every]
+    while todo:
+        name = todo.pop()
+        if name in covered:
+            continue
+        covered.add(name)
+        func = every[name].py_func
+        todo += [name_of[id(g)] for g in (func.__globals__.get(n) for n in func.__code__.co_names)
+                 if id(g) in name_of]
+    return sorted(set(every) - covered)
+
+
+# --- workloads: small fits that take every path real ones take ----------------------------
+
+def _quiet():
+    from sklearn.exceptions import ConvergenceWarning
+
+    warnings.simplefilter("ignore", ConvergenceWarning)
+
+
+def _dense(dtype):
+    from ._core.losses import SigmoidSquaredLoss, SoftmaxSquaredLoss
+    from .neural_network import MLPClassifier, MLPRegressor
+    from .optimizers import SGD, Adadelta, Adagrad, Adam, RMSprop
+
+    _quiet()
+    rng = np.random.default_rng(0)
+    X = rng.random((64, 12)).astype(dtype)
+    X_sparse = X * (rng.random(X.shape) < 0.1)  # the input layer's sparse route
+    y = np.arange(64) % 3
+    Y = rng.random((64, 2)) < 0.5  # multilabel: sigmoid outputs
+    common = dict(hidden_layer_sizes=(8,), max_iter=1, batch_size=32, dtype=dtype,
+                  random_state=0)
+    for optimizer in (Adam(), SGD(momentum=0.9), SGD(momentum=0.0), Adagrad(), RMSprop(),
+                      Adadelta()):
+        for data in (X, X_sparse):
+            MLPClassifier(optimizer=optimizer, **common).fit(data, y).predict_proba(data)
+    MLPClassifier(dropout=0.2, **common).fit(X, Y).predict_proba(X)
+    MLPRegressor(**common).fit(X, X[:, 0]).predict(X)
+    z, t = X[:, :3].copy(), np.eye(3, dtype=dtype)[y]
+    for loss in (SigmoidSquaredLoss(), SoftmaxSquaredLoss()):
+        loss(z, t, np.empty_like(z))
+
+
+def _conv(dtype):
+    from .layers import (
+        AvgPool2D,
+        Conv2D,
+        Dense,
+        Dropout,
+        Flatten,
+        MaxPool2D,
+        RandomShiftRotate,
+        UpSampling2D,
+    )
+    from .neural_network import ConvClassifier, ConvRegressor
+
+    _quiet()
+    rng = np.random.default_rng(0)
+    X = rng.random((16, 8, 8, 1)).astype(dtype)
+    y = np.arange(16) % 2
+    stacks = [
+        # one input channel: the transposed im2col layout, planar (<= 8 filters) or not
+        [Conv2D(4, 3, padding="same"), Conv2D(12, 3), Flatten()],
+        # many channels: Winograd (stride 1, 3 or 5 wide), im2col rows (stride 2), 1x1
+        [Conv2D(12, 3, padding="same"), Conv2D(12, 3, padding="same"),
+         Conv2D(12, 3, strides=2, padding="same"), MaxPool2D(2), Conv2D(4, 1), AvgPool2D(2),
+         UpSampling2D(2), Flatten(), Dropout(0.2), Dense(4)],
+    ]
+    for layers in stacks:
+        ConvClassifier(layers, input_shape=(8, 8, 1), max_iter=1, batch_size=8, dtype=dtype,
+                       random_state=0).fit(X, y).predict_proba(X)
+    ConvRegressor([RandomShiftRotate(), Conv2D(4, 3), Flatten()], input_shape=(8, 8, 1),
+                  max_iter=1, batch_size=8, dtype=dtype, random_state=0).fit(X, X[:, 0, 0, 0])
+
+
+def _tsne():
+    from .manifold import TSNEEmbedding
+    from .manifold._metrics import knn_accuracy, trustworthiness
+
+    rng = np.random.default_rng(0)
+    X = rng.random((120, 5))
+    for method in ("exact", "barnes_hut", "fft"):
+        est = TSNEEmbedding(method=method, perplexity=10, max_iter=260, random_state=0)
+        Y = est.fit_transform(X)
+        est.transform(X[:3] + 0.01)
+    knn_accuracy(Y, np.arange(120) % 3, 5)
+    trustworthiness(X, [Y], 5)
+
+
+TASKS = {
+    "dense-float32": lambda: _dense(np.float32),
+    "dense-float64": lambda: _dense(np.float64),
+    "conv-float32": lambda: _conv(np.float32),
+    "conv-float64": lambda: _conv(np.float64),
+    "tsne": _tsne,
+}
+# Rough compile seconds of each, to share them out between processes.
+_COST = {"dense-float32": 6, "dense-float64": 5, "conv-float32": 30, "conv-float64": 25,
+         "tsne": 35}
+
+
+def _resolve(task):
+    """A task name of TASKS, or ``"module:function"`` (a function without arguments)."""
+    if task in TASKS:
+        return TASKS[task]
+    module, _, function = task.partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
+# --- running tasks, in this process and in workers ---------------------------------------
+
+@dataclass
+class Summary:
+    """What running some tasks compiled."""
+
+    compilations: list  # of Compilation, from every process
+    wall: float  # seconds
+    processes: int
+    kernels: dict  # {kernel: [signatures]} compiled or loaded, over all processes
+
+    @property
+    def seconds(self):
+        return sum(c.seconds for c in self.compilations)
+
+
+def _share(tasks, jobs):
+    """Tasks into ``jobs`` lists of about equal cost, the costliest first."""
+    bins = [[] for _ in range(jobs)]
+    loads = [0.0] * jobs
+    for task in sorted(tasks, key=lambda t: -_COST.get(t, 5)):
+        i = loads.index(min(loads))
+        bins[i].append(task)
+        loads[i] += _COST.get(task, 5)
+    return [b for b in bins if b] or [[]]
+
+
+def _spawn(tasks, report, quiet):
+    """A worker process running ``tasks``, writing what it compiled to ``report``."""
+    env = dict(os.environ)
+    # the worker imports this very package, wherever it came from
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
+    cmd = [sys.executable, "-m", f"{_PACKAGE}.compile", "--worker", report, *tasks]
+    out = subprocess.DEVNULL if quiet else None
+    return subprocess.Popen(cmd + (["--quiet"] if quiet else []), env=env, stdout=out)
+
+
+def run_tasks(tasks, jobs=1, on_compiled=None, lazy_workers=False, load_all=False):
+    """Run ``tasks`` (names of :data:`TASKS` or ``"module:function"``) so that numba compiles
+    (or loads) their kernels, on up to ``jobs`` processes; returns a :class:`Summary`.
+
+    The first share of the tasks runs in this process, the others in worker processes that
+    write to the same cache. With ``lazy_workers`` the workers start only once this process
+    meets a kernel that is not in the cache (so a warm cache costs no process starts); with
+    ``load_all`` this process then also runs the workers' tasks, loading their kernels
+    (what the demo needs before it times anything).
+    """
+    start = time.perf_counter()
+    shares = _share(list(tasks), max(1, jobs))
+    mine, theirs = shares[0], [t for share in shares[1:] for t in share]
+    workers = []
+    folder = tempfile.mkdtemp(prefix="sknetphys-compile-")
+
+    def spawn():
+        if not workers:
+            for i, share in enumerate(shares[1:]):
+                workers.append((_spawn(share, os.path.join(folder, f"{i}.json"),
+                                       quiet=on_compiled is None), share))
+
+    if not lazy_workers:
+        spawn()
+    with CompileLog(on_compiled, on_start=spawn if lazy_workers else None) as log:
+        for task in mine:
+            _resolve(task)()
+        if lazy_workers and not workers:  # the cache had all of mine: do theirs here
+            for task in theirs:
+                _resolve(task)()
+    compilations, found = list(log.compilations), kernels(loaded_only=True)
+    for proc, share in workers:
+        if proc.wait() != 0:
+            raise RuntimeError(f"compiling {', '.join(share)} failed (exit {proc.returncode})")
+        report = os.path.join(folder, f"{workers.index((proc, share))}.json")
+        with open(report) as f:
+            data = json.load(f)
+        os.remove(report)
+        compilations += [Compilation(**c) for c in data["compilations"]]
+        for name, sigs in data["kernels"].items():
+            found[name] = sorted(set(found.get(name, [])) | set(sigs))
+    os.rmdir(folder)
+    if load_all and workers:
+        with CompileLog(on_compiled) as log:
+            for task in theirs:
+                _resolve(task)()
+        compilations += log.compilations
+        found = kernels(loaded_only=True)
+    return Summary(compilations, time.perf_counter() - start, 1 + len(workers), found)
+
+
+def _print_compilation(prefix=""):
+    def show(c):
+        print(f"{prefix}  {c.seconds:5.2f} s  {c.kernel.rpartition('.')[2]}{c.signature}",
+              flush=True)
+    return show
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {_PACKAGE}.compile",
+        description="Compile sknetphys' numba kernels into numba's cache, ahead of use.")
+    parser.add_argument("tasks", nargs="*", metavar="TASK",
+                        help=f"what to compile (default: all): {', '.join(TASKS)}; or "
+                             "module:function, a function of yours without arguments that "
+                             "runs your workload on a few rows")
+    parser.add_argument("--jobs", "-j", type=int, default=1,
+                        help="processes to compile in (default 1)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no line per kernel")
+    parser.add_argument("--worker", metavar="REPORT", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    tasks = args.tasks or list(TASKS)
+    if args.worker:  # a worker of run_tasks: compile, then say what
+        with CompileLog(None if args.quiet else _print_compilation()) as log:
+            for task in tasks:
+                _resolve(task)()
+        with open(args.worker, "w") as f:
+            json.dump({"compilations": [asdict(c) for c in log.compilations],
+                       "kernels": kernels(loaded_only=True)}, f)
+        return 0
+    unknown = [t for t in tasks if t not in TASKS and ":" not in t]
+    if unknown:
+        parser.error(f"unknown task {', '.join(unknown)}; choose from {', '.join(TASKS)}, "
+                     "or name a function of yours as module:function")
+    print(f"Compiling sknetphys' numba kernels ({', '.join(tasks)}) into "
+          f"{cache_location()}", flush=True)
+    summary = run_tasks(tasks, args.jobs, None if args.quiet else _print_compilation())
+    print(f"{len(summary.compilations)} kernel variants compiled ({summary.seconds:.1f} s of "
+          f"compiling) in {summary.wall:.1f} s on {summary.processes} process(es); the rest "
+          "were in the cache already.")
+    if not args.tasks:
+        missed = uncovered(summary.kernels)
+        if missed:
+            print("No task uses these kernels (not compiled): " + ", ".join(missed))
+            return 1
+        print(f"Every kernel of {_PACKAGE} is in the cache ({len(kernels())} kernels).")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
