@@ -226,13 +226,13 @@ def main():
                     help="only the steady-state step times (a minute, not an hour)")
     args = ap.parse_args()
     if find_mnist_dir() is None:
-        sys.exit("MNIST not found: put the IDX files in ../shared/data/mnist or set SKNETPHYS_DATA.")
+        sys.exit("MNIST not found: set SKNETPHYS_DATA to the folder holding the IDX files.")
     import torch
     import torch.nn as nn
 
     torch.set_num_threads(int(args.threads))
-    X, y = load_mnist(subset="train")
-    Xt, yt = load_mnist(subset="test")
+    X, y = load_mnist(subset="train", return_X_y=True)
+    Xt, yt = load_mnist(subset="test", return_X_y=True)
     print(f"threads={args.threads}, torch {torch.__version__}, numpy {np.__version__}, "
           f"epochs={args.epochs}, load average {os.getloadavg()[0]:.2f} at start", flush=True)
     print(f"\nSteady-state training step, batch 100 ({args.blocks} interleaved blocks of 10 "

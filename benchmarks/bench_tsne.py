@@ -60,8 +60,8 @@ def load_data(n_pca=50):
 
     from sknetphys.datasets import load_mnist
 
-    X, y = load_mnist(subset="train")
-    Xt, yt = load_mnist(subset="test")
+    X, y = load_mnist(subset="train", return_X_y=True)
+    Xt, yt = load_mnist(subset="test", return_X_y=True)
     X, y = np.vstack([X, Xt]), np.concatenate([y, yt])
     Z = PCA(n_pca, random_state=0).fit_transform(X).astype(np.float64)
     return Z, y

@@ -8,19 +8,25 @@ from sknetphys.datasets import find_mnist_dir, load_mnist
 
 
 @pytest.fixture(scope="session")
-def mnist():
-    """(X_train, y_train, X_test, y_test) as float32 rows in [0, 1] and int64 labels.
+def mnist_dir():
+    """The folder holding the four MNIST IDX files (found through ``$SKNETPHYS_DATA``).
 
-    Skips when the MNIST files are not found, except on CI (env var ``CI`` set), where a
-    missing dataset is an error rather than a silently skipped test.
+    Skips when the files are not found, except on CI (env var ``CI`` set), where a missing
+    dataset is an error rather than a silently skipped test.
     """
     folder = find_mnist_dir()
     if folder is None:
-        msg = ("MNIST not found: put the IDX files in ../shared/data/mnist or set "
-               "SKNETPHYS_DATA to their folder.")
+        msg = ("MNIST not found: set SKNETPHYS_DATA to the folder holding the four IDX files "
+               "(or a mnist/ subfolder with them).")
         if os.environ.get("CI"):
             pytest.fail(msg + " (CI is set, so this is an error, not a skip.)")
         pytest.skip(msg)
-    X, y = load_mnist(folder, subset="train")
-    Xt, yt = load_mnist(folder, subset="test")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def mnist(mnist_dir):
+    """(X_train, y_train, X_test, y_test) as float32 rows in [0, 1] and int64 labels."""
+    X, y = load_mnist(mnist_dir, subset="train", return_X_y=True)
+    Xt, yt = load_mnist(mnist_dir, subset="test", return_X_y=True)
     return X, y, Xt, yt
