@@ -9,7 +9,8 @@ image, or once on a cluster's shared disk, and no user of that installation wait
 compilation (see the README).
 
 The kernels are compiled by running small workloads (tiny networks of every layer type,
-every optimizer and loss, in float32 and float64; t-SNE with every gradient method): numba
+every optimizer and loss, in float32 and float64; t-SNE with every gradient method; the
+Ising sampler): numba
 then compiles exactly the variants that real fits and predictions use. ``--jobs`` spreads
 the workloads over processes.
 
@@ -265,7 +266,15 @@ def _tsne():
     trustworthiness(X, [Y], 5)
 
 
+def _datasets():
+    from .datasets import make_ising
+
+    for method in ("wolff", "metropolis"):
+        make_ising(L=4, temperatures=[2.0], n_per_temperature=2, random_state=0, method=method)
+
+
 TASKS = {
+    "datasets": _datasets,
     "dense-float32": lambda: _dense(np.float32),
     "dense-float64": lambda: _dense(np.float64),
     "conv-float32": lambda: _conv(np.float32),
@@ -273,7 +282,7 @@ TASKS = {
     "tsne": _tsne,
 }
 # Rough compile seconds of each, to share them out between processes.
-_COST = {"dense-float32": 6, "dense-float64": 5, "conv-float32": 30, "conv-float64": 25,
+_COST = {"datasets": 2, "dense-float32": 6, "dense-float64": 5, "conv-float32": 30, "conv-float64": 25,
          "tsne": 35}
 
 
