@@ -45,6 +45,7 @@ class Compilation:
     signature: str
     seconds: float  # its own compilation, with the numba library code it pulled in
     total: float  # wall time of its compile event, the kernels it calls included
+    cpu: float  # CPU time of its own compilation (less sensitive to a busy machine)
 
 
 def _short_type(t):
@@ -100,25 +101,27 @@ class CompileLog(event.Listener):
         return sum(c.seconds for c in self.compilations)
 
     def on_start(self, ev):
-        # numba holds its global compiler lock around a compile event: one at a time
-        self._stack.append([time.perf_counter(), 0.0])
+        # numba holds its global compiler lock around a compile event: one at a time, and
+        # in the calling thread (so the thread's CPU time is the compilation's)
+        self._stack.append([time.perf_counter(), time.thread_time(), 0.0, 0.0])
         if self._on_start is not None:
             self._on_start()
 
     def on_end(self, ev):
-        start, inner = self._stack.pop()
-        total = time.perf_counter() - start
+        start, cpu_start, inner, inner_cpu = self._stack.pop()
+        total, cpu = time.perf_counter() - start, time.thread_time() - cpu_start
         func = ev.data["dispatcher"].py_func
         name = f"{func.__module__}.{func.__qualname__}"
         kernel = not name.startswith("numba.") or not self._stack
         if self._stack:
             # a kernel's time leaves its caller; numba's own functions stay with it
-            self._stack[-1][1] += total if kernel else inner
+            self._stack[-1][2] += total if kernel else inner
+            self._stack[-1][3] += cpu if kernel else inner_cpu
         if not kernel:
             return
         args = [_short_type(a) for a in ev.data["args"]]
         signature = f"({', '.join(args)}{',' if len(args) == 1 else ''})"
-        entry = Compilation(name, signature, total - inner, total)
+        entry = Compilation(name, signature, total - inner, total, cpu - inner_cpu)
         self.compilations.append(entry)
         if self.on_compiled is not None:
             self.on_compiled(entry)
@@ -308,6 +311,10 @@ class Summary:
     @property
     def seconds(self):
         return sum(c.seconds for c in self.compilations)
+
+    @property
+    def cpu(self):
+        return sum(c.cpu for c in self.compilations)
 
 
 def _share(tasks, jobs):

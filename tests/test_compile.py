@@ -43,6 +43,7 @@ def test_compile_log_gives_each_kernel_its_own_time():
     # outer's compile event contains inner's; its own time does not, and the total counts
     # the nesting once
     assert second.total == pytest.approx(first.total + second.seconds)
+    assert 0 < first.cpu <= first.total + 0.01
     assert log.seconds == pytest.approx(second.total)
     with CompileLog() as log:
         outer(2.0)  # compiled already
