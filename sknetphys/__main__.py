@@ -22,10 +22,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
 from . import AvgPool2D, Conv2D, ConvClassifier, Flatten, MaxPool2D, MLPClassifier
-from .compile import CompileLog, cache_location, run_tasks
+from .compile import CompileLog, cache_location, run_layers, run_tasks
 from .manifold._demo import tsne_demo
 
 _WARM_ROWS = 128  # rows for the warm-up fits: enough for a few batches of every network
+_HERE = "sknetphys.__main__:"  # the warm-up tasks, as worker processes find them
 
 
 def _digits(seed):
@@ -54,15 +55,36 @@ def _networks(epochs, seed):
     ]
 
 
+def _warm_up(models):
+    """Fit and score ``models`` on a few rows: numba compiles (or loads) exactly the kernels
+    the timed runs use."""
+    X_train, X_test, y_train, y_test = (a[:_WARM_ROWS] for a in _digits(0))
+    for _, model in models:
+        _fit(make_pipeline(MinMaxScaler(), model), X_train, y_train).score(X_test, y_test)
+
+
 def warm_up_networks():
-    """Fit and score every network of the demo on a few rows: numba compiles (or loads)
-    exactly the kernels the timed runs use."""
-    X_train, X_test, y_train, y_test = _digits(0)
-    for _, models in _networks(1, 0):
-        for _, model in models:
-            pipe = _fit(make_pipeline(MinMaxScaler(), model), X_train[:_WARM_ROWS],
-                        y_train[:_WARM_ROWS])
-            pipe.score(X_test[:_WARM_ROWS], y_test[:_WARM_ROWS])
+    _warm_up([m for _, models in _networks(1, 0) for m in models])
+
+
+def _run_conv_layers(kinds):
+    for _, model in _networks(1, 0)[1][1]:
+        run_layers(model.layers, model.input_shape, np.float32, kinds)
+
+
+# A first run's kernels, shared out between two processes of about equal work: the dense
+# networks and the conv and average-pooling layers in this one, max pooling and t-SNE in a
+# worker. The whole networks then run here, loading what the worker compiled.
+def warm_up_dense():
+    _warm_up(_networks(1, 0)[0][1])
+
+
+def warm_up_conv_layers():
+    _run_conv_layers((Conv2D, AvgPool2D))
+
+
+def warm_up_max_pooling():
+    _run_conv_layers(MaxPool2D)
 
 
 def warm_up_tsne():
@@ -105,8 +127,10 @@ class _Footnotes:
 
 def _prepare(jobs):
     """Compile or load the demo's kernels; return the line that says which and how long."""
-    tasks = [f"sknetphys.__main__:{task}" for task in ("warm_up_networks", "warm_up_tsne")]
-    summary = run_tasks(tasks, jobs=jobs, lazy_workers=True, load_all=True)
+    mine = [_HERE + "warm_up_dense", _HERE + "warm_up_conv_layers"]
+    theirs = [_HERE + "warm_up_max_pooling", _HERE + "warm_up_tsne"]
+    summary = run_tasks([mine, theirs] if jobs > 1 else [mine + theirs], lazy_workers=True,
+                        then=[_HERE + "warm_up_networks", _HERE + "warm_up_tsne"])
     if not summary.compilations:
         return f"  numba: nothing to compile, loaded from the cache in {summary.wall:.1f} s"
     processes = (f" ({summary.processes} processes, {summary.seconds:.1f} s of compiling)"

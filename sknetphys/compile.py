@@ -193,6 +193,24 @@ def uncovered(used):
 
 # --- workloads: small fits that take every path real ones take ----------------------------
 
+def run_layers(specs, input_shape, dtype, kinds, rows=8):
+    """Run each layer of the network ``specs`` builds on ``input_shape`` whose spec is one
+    of ``kinds`` on its own, at its input shape in that network: forward for training and
+    for prediction, and backward. Its kernels are then compiled (or loaded) without the rest
+    of the network's, so that processes can share out one network's kernels."""
+    from ._core.network import Network
+
+    rng = np.random.default_rng(0)
+    for spec, layer in zip(specs, Network(specs, input_shape, dtype).layers):
+        if isinstance(spec, kinds):
+            alone = Network([spec], layer.input_shape, dtype)
+            alone.init_params(rng)
+            x = rng.random((rows,) + layer.input_shape).astype(dtype)
+            y = alone.forward(x, training=True, rng=rng)
+            alone.layers[0].backward(np.ones_like(y), True)
+            alone.predict(x)
+
+
 def _quiet():
     from sklearn.exceptions import ConvergenceWarning
 
@@ -328,66 +346,83 @@ def _share(tasks, jobs):
     return [b for b in bins if b] or [[]]
 
 
-def _spawn(tasks, report, quiet):
-    """A worker process running ``tasks``, writing what it compiled to ``report``."""
-    env = dict(os.environ)
-    # the worker imports this very package, wherever it came from
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
-    cmd = [sys.executable, "-m", f"{_PACKAGE}.compile", "--worker", report, *tasks]
-    out = subprocess.DEVNULL if quiet else None
-    return subprocess.Popen(cmd + (["--quiet"] if quiet else []), env=env, stdout=out)
+class Workers:
+    """Worker processes, each running a share of tasks (``python -m sknetphys.compile
+    --worker``) and compiling into the same cache as this process."""
+
+    def __init__(self, shares, quiet=True):
+        env = dict(os.environ)
+        # the workers import this very package, wherever it came from
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
+        self._folder = tempfile.mkdtemp(prefix="sknetphys-compile-")
+        self._running = []
+        for i, share in enumerate(shares):
+            report = os.path.join(self._folder, f"{i}.json")
+            cmd = [sys.executable, "-m", f"{_PACKAGE}.compile", "--worker", report, *share]
+            proc = subprocess.Popen(cmd + (["--quiet"] if quiet else []), env=env,
+                                    stdout=subprocess.DEVNULL if quiet else None)
+            self._running.append((proc, share, report))
+
+    def __len__(self):
+        return len(self._running)
+
+    def wait(self):
+        """``(compilations, kernels)`` the workers report once they are done; raises if one
+        failed."""
+        compilations, found = [], {}
+        for proc, share, report in self._running:
+            if proc.wait() != 0:
+                raise RuntimeError(f"compiling {', '.join(share)} failed "
+                                   f"(exit {proc.returncode})")
+            with open(report) as f:
+                data = json.load(f)
+            os.remove(report)
+            compilations += [Compilation(**c) for c in data["compilations"]]
+            for name, sigs in data["kernels"].items():
+                found[name] = sorted(set(found.get(name, [])) | set(sigs))
+        os.rmdir(self._folder)
+        return compilations, found
 
 
-def run_tasks(tasks, jobs=1, on_compiled=None, lazy_workers=False, load_all=False):
-    """Run ``tasks`` (names of :data:`TASKS` or ``"module:function"``) so that numba compiles
-    (or loads) their kernels, on up to ``jobs`` processes; returns a :class:`Summary`.
+def run_tasks(shares, on_compiled=None, lazy_workers=False, then=()):
+    """Run the tasks (names of :data:`TASKS` or ``"module:function"``) of ``shares[0]`` in
+    this process and each further share in a worker process, all filling one cache; then run
+    the tasks of ``then`` here. Returns a :class:`Summary`.
 
-    The first share of the tasks runs in this process, the others in worker processes that
-    write to the same cache. With ``lazy_workers`` the workers start only once this process
-    meets a kernel that is not in the cache (so a warm cache costs no process starts); with
-    ``load_all`` this process then also runs the workers' tasks, loading their kernels
-    (what the demo needs before it times anything).
+    With ``lazy_workers`` the workers start only once this process meets a kernel that is
+    not in the cache (a warm cache costs no process starts); if they never start, their
+    shares run here, and ``then`` skips what they already ran. ``then`` serves a process
+    that needs every kernel in memory before it times anything: run after the workers, its
+    tasks load what they compiled.
     """
     start = time.perf_counter()
-    shares = _share(list(tasks), max(1, jobs))
-    mine, theirs = shares[0], [t for share in shares[1:] for t in share]
-    workers = []
-    folder = tempfile.mkdtemp(prefix="sknetphys-compile-")
+    mine, others = shares[0], [share for share in shares[1:] if share]
+    workers, theirs_here = [], []
 
     def spawn():
-        if not workers:
-            for i, share in enumerate(shares[1:]):
-                workers.append((_spawn(share, os.path.join(folder, f"{i}.json"),
-                                       quiet=on_compiled is None), share))
+        if others and not workers and not theirs_here:
+            workers.append(Workers(others, quiet=on_compiled is None))
 
     if not lazy_workers:
         spawn()
     with CompileLog(on_compiled, on_start=spawn if lazy_workers else None) as log:
         for task in mine:
             _resolve(task)()
-        if lazy_workers and not workers:  # the cache had all of mine: do theirs here
-            for task in theirs:
+        if not workers:  # the cache had all of mine: theirs run here too
+            theirs_here += [task for share in others for task in share]
+            for task in theirs_here:
                 _resolve(task)()
-    compilations, found = list(log.compilations), kernels(loaded_only=True)
-    for proc, share in workers:
-        if proc.wait() != 0:
-            raise RuntimeError(f"compiling {', '.join(share)} failed (exit {proc.returncode})")
-        report = os.path.join(folder, f"{workers.index((proc, share))}.json")
-        with open(report) as f:
-            data = json.load(f)
-        os.remove(report)
-        compilations += [Compilation(**c) for c in data["compilations"]]
-        for name, sigs in data["kernels"].items():
-            found[name] = sorted(set(found.get(name, [])) | set(sigs))
-    os.rmdir(folder)
-    if load_all and workers:
-        with CompileLog(on_compiled) as log:
-            for task in theirs:
+    compilations, found = workers[0].wait() if workers else ([], {})
+    with CompileLog(on_compiled) as late:
+        for task in then:
+            if workers or task not in mine + theirs_here:
                 _resolve(task)()
-        compilations += log.compilations
-        found = kernels(loaded_only=True)
-    return Summary(compilations, time.perf_counter() - start, 1 + len(workers), found)
+    compilations = log.compilations + compilations + late.compilations
+    for name, sigs in kernels(loaded_only=True).items():
+        found[name] = sorted(set(found.get(name, [])) | set(sigs))
+    return Summary(compilations, time.perf_counter() - start, 1 + len(others) * bool(workers),
+                   found)
 
 
 def _print_compilation(prefix=""):
@@ -425,7 +460,8 @@ def main(argv=None):
                      "or name a function of yours as module:function")
     print(f"Compiling sknetphys' numba kernels ({', '.join(tasks)}) into "
           f"{cache_location()}", flush=True)
-    summary = run_tasks(tasks, args.jobs, None if args.quiet else _print_compilation())
+    summary = run_tasks(_share(tasks, max(1, args.jobs)),
+                        None if args.quiet else _print_compilation())
     print(f"{len(summary.compilations)} kernel variants compiled ({summary.seconds:.1f} s of "
           f"compiling) in {summary.wall:.1f} s on {summary.processes} process(es); the rest "
           "were in the cache already.")

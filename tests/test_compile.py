@@ -50,19 +50,23 @@ def test_compile_log_gives_each_kernel_its_own_time():
     assert log.compilations == []
 
 
+_ONE, _TWO, _NOTHING = (f"tests._compile_tasks:{f}" for f in ("compile_one", "compile_two",
+                                                                "nothing"))
+
+
 def test_workers_start_on_the_first_cache_miss_only():
-    tasks = ["tests._compile_tasks:compile_one", "tests._compile_tasks:compile_two"]
-    summary = run_tasks(tasks, jobs=2, lazy_workers=True, load_all=True)
-    # compile_two ran in a worker, then here again (load_all); compile_one here
+    summary = run_tasks([[_ONE], [_TWO]], lazy_workers=True, then=[_TWO])
+    # compile_one here, compile_two in a worker and then here again
     assert summary.processes == 2 and len(summary.compilations) == 3
     assert summary.seconds == pytest.approx(sum(c.seconds for c in summary.compilations))
-    warm = run_tasks(["tests._compile_tasks:nothing"] * 2, jobs=2, lazy_workers=True)
-    assert warm.processes == 1 and warm.compilations == []
+    # nothing to compile here: no worker; its share runs here, and `then` skips what ran
+    warm = run_tasks([[_NOTHING], [_ONE]], lazy_workers=True, then=[_ONE, _TWO])
+    assert warm.processes == 1 and len(warm.compilations) == 2
 
 
 def test_a_failing_worker_is_an_error():
     with pytest.raises(RuntimeError, match="_compile_tasks:fails"):
-        run_tasks(["tests._compile_tasks:nothing", "tests._compile_tasks:fails"], jobs=2)
+        run_tasks([[_NOTHING], ["tests._compile_tasks:fails"]])
 
 
 # A new process on the filled cache: the same fit, watched by compile events.
