@@ -88,9 +88,9 @@ def warm_up_max_pooling():
 
 
 def warm_up_tsne():
-    """The t-SNE map of the demo on a few hundred digits."""
+    """The t-SNE map of the demo on a few digits (more than its 90 neighbours each)."""
     X, y = load_digits(return_X_y=True)
-    tsne_demo(X[:300], y[:300])
+    tsne_demo(X[:150], y[:150])
 
 
 def _fit(model, X, y):
