@@ -11,7 +11,15 @@ from .layers import (
     RandomShiftRotate,
     UpSampling2D,
 )
-from .neural_network import ConvClassifier, ConvRegressor, MLPClassifier, MLPRegressor
+from .neural_network import (
+    Autoencoder,
+    ConvAutoencoder,
+    ConvClassifier,
+    ConvRegressor,
+    MLPClassifier,
+    MLPRegressor,
+    prune_neurons,
+)
 from .optimizers import SGD, Adadelta, Adagrad, Adam, RMSprop
 
 __version__ = "0.1.0"
@@ -35,8 +43,10 @@ __all__ = [
     "Adadelta",
     "Adagrad",
     "Adam",
+    "Autoencoder",
     "AvgPool2D",
     "Conv2D",
+    "ConvAutoencoder",
     "ConvClassifier",
     "ConvRegressor",
     "Dense",
@@ -51,4 +61,5 @@ __all__ = [
     "SGD",
     "TSNEEmbedding",
     "UpSampling2D",
+    "prune_neurons",
 ]

@@ -67,6 +67,7 @@ def single_threaded_blas():
         return
     with _LIMIT_LOCK:
         if _LIMIT["depth"] == 0:
+            _take_control(blas)
             _LIMIT["limiter"] = blas.limit(limits=1)
         _LIMIT["depth"] += 1
     try:
@@ -75,8 +76,21 @@ def single_threaded_blas():
         with _LIMIT_LOCK:
             _LIMIT["depth"] -= 1
             if _LIMIT["depth"] == 0:
+                _take_control(blas)
                 _LIMIT["limiter"].restore_original_limits()
                 _LIMIT["limiter"] = None
+
+
+def _take_control(blas):
+    """Let this thread set the BLAS thread count. threadpoolctl lets only one thread, the
+    first that set a limit, change a pthreads OpenBLAS's (process-wide) count, and others'
+    calls silently do nothing: entered from a worker thread (inference from many threads,
+    say), the limit then did not hold, and BLAS ran on 2 threads, rounding float32 products
+    differently. Our lock already serialises the changes."""
+    for lib in blas.lib_controllers:
+        clear = getattr(type(lib), "clear_controlling_thread", None)
+        if clear is not None:
+            clear(force=True)
 
 
 def run_parallel(tasks):

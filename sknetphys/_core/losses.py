@@ -4,6 +4,7 @@ import numpy as np
 
 from .kernels.activations import SIGMOID, activation
 from .kernels.losses import (
+    poisson_loss,
     sigmoid_bce_loss,
     sigmoid_squared_loss,
     softmax,
@@ -37,6 +38,18 @@ class SquaredLoss(Loss):
 
     name, output_activation = "squared_error", "identity"
     _kernel = staticmethod(squared_loss)
+
+
+class PoissonLoss(Loss):
+    """Exponential outputs with the half Poisson deviance (counts, rates: targets >= 0), as
+    scikit-learn's ``MLPRegressor(loss="poisson")``."""
+
+    name, output_activation = "poisson", "exp"
+    _kernel = staticmethod(poisson_loss)
+
+    def transform(self, z):
+        np.exp(z, out=z)
+        return z
 
 
 class SoftmaxCrossEntropy(Loss):

@@ -72,6 +72,9 @@ class Network:
         images = any(len(layer.output_shape) == 3 for layer in self.layers)
         row = sum(layer.row_bytes() for layer in self.layers)
         self.pass_rows = max(_PASS_ROWS, _PASS_BYTES // row) if images else None
+        # Layers of batch statistics (the sparsity penalty) need the batch in one part; their
+        # penalties join its loss.
+        self._batch_layers = [layer for layer in self.layers if layer.batch_statistics]
         self._grad_sum = None
         self._replicas = []  # training's data-parallel helpers (see train_batch)
         self._idle = []  # inference replicas not in use (see predict)
@@ -144,8 +147,10 @@ class Network:
 
     def parts(self, m):
         """The row slices a batch of ``m`` rows is processed in: equal parts of at most
-        ``pass_rows`` rows (100 rows in 4 x 25, not 3 x 32 + 4); one part for dense nets."""
-        if self.pass_rows is None or self.pass_rows >= m:
+        ``pass_rows`` rows (100 rows in 4 x 25, not 3 x 32 + 4); one part for dense nets,
+        and for nets with a layer of batch statistics (a statistic of the parts is not the
+        batch's)."""
+        if self.pass_rows is None or self.pass_rows >= m or self._batch_layers:
             return [slice(0, m)]
         step = -(-m // -(-m // self.pass_rows))
         return [slice(a, min(m, a + step)) for a in range(0, m, step)]
@@ -157,12 +162,14 @@ class Network:
         ``n_threads()`` threads (each with a replica that shares ``params``), and sum the
         parts' gradients: the same sum in another order. Each part draws its own generator
         from ``rng`` (dropout, augmentation), so the result does not depend on the thread
-        count beyond rounding. Returns ``(mean loss, n)`` with ``n`` as for :meth:`backward`.
+        count beyond rounding. Returns ``(mean loss + penalties, n)`` with ``n`` as for
+        :meth:`backward`; the penalties are those of layers of batch statistics.
         """
         m = x.shape[0]
         parts = self.parts(m)
         if len(parts) == 1:
             value = loss(self.forward(x, True, rng), t, delta)
+            value += sum(layer.penalty for layer in self._batch_layers)
             return value, self.backward(delta, fused_update)
         rngs = ([None] * len(parts) if rng is None else
                 [np.random.default_rng(seed) for seed in rng.integers(2**63, size=len(parts))])

@@ -9,19 +9,45 @@ numba heap selection -- beats scikit-learn's trees (50 dimensions defeat them) a
 Other metrics go through scikit-learn's ``NearestNeighbors``.
 """
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numba
 import numpy as np
 import scipy.sparse as sp
+from sklearn.metrics import pairwise_distances
 from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
 
-from ._kernels_affinity import knn_select, perplexity_search
+from ._kernels_affinity import dense_sq_distances, knn_select, perplexity_search, symmetrise
 
 # Rows per block in the brute-force search: the block's distances to all n points are held at
 # once, so this bounds that buffer to _BLOCK * n * 4 bytes (~ 70 MB at n = 70,000).
 _BLOCK = 256
+
+
+_BLAS_LOCK = threading.Lock()
+_BLAS_STATE = {"users": 0, "limiter": None}
+
+
+@contextmanager
+def _single_threaded_blas():
+    """BLAS on one thread while any caller in this module needs it, shared by concurrent
+    calls: the first in limits it, the last out restores it. (BLAS's thread count is
+    process-wide; with one ``threadpool_limits`` each, overlapping calls restored each other's
+    settings, and the last could leave BLAS on one thread for good.)"""
+    with _BLAS_LOCK:
+        if _BLAS_STATE["users"] == 0:
+            _BLAS_STATE["limiter"] = threadpool_limits(1, user_api="blas")
+        _BLAS_STATE["users"] += 1
+    try:
+        yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS_STATE["users"] -= 1
+            if _BLAS_STATE["users"] == 0:
+                _BLAS_STATE["limiter"].restore_original_limits()
 
 
 def _kernel_array(A):
@@ -81,7 +107,7 @@ def nearest_neighbors(X, k, metric="euclidean", Y=None):
             knn_select(g, sq_all, start, self_query, Q[start:stop], X, idx[start:stop],
                        d2[start:stop])
 
-    with threadpool_limits(1, user_api="blas"):
+    with _single_threaded_blas():
         if n_workers == 1:
             work(0)
         else:
@@ -90,14 +116,16 @@ def nearest_neighbors(X, k, metric="euclidean", Y=None):
     return idx, d2
 
 
-def conditional_probabilities(sq_distances, perplexity, tol=1e-5, max_iter=200):
+def conditional_probabilities(sq_distances, perplexity, tol=1e-5, max_iter=200, out=None):
     """Rows p_{j|i} of Gaussian affinities with perplexity ``perplexity``.
 
-    Returns the (n, k) conditional probabilities (each row sums to one) and the precisions
+    Returns the (n, k) conditional probabilities (each row sums to one; written into ``out``
+    when given, which may be ``sq_distances`` itself) and the precisions
     beta_i = 1 / (2 sigma_i^2) that reach the target entropy log(perplexity) within ``tol``.
+    Infinite distances get probability zero.
     """
     d2 = np.ascontiguousarray(sq_distances, dtype=np.float64)
-    p = np.empty_like(d2)
+    p = np.empty_like(d2) if out is None else out
     beta = np.empty(d2.shape[0])
     perplexity_search(d2, float(np.log(perplexity)), float(tol), int(max_iter), p, beta)
     return p, beta
@@ -123,7 +151,21 @@ def joint_probabilities_knn(X, perplexity, metric="euclidean", n_neighbors=None)
 
 
 def joint_probabilities_dense(X, perplexity, metric="euclidean"):
-    """Dense symmetric joint P (n x n, zero diagonal) using every other point as a neighbour."""
+    """Dense symmetric P (n x n, zero diagonal, sums to one) over every other point.
+
+    Built in one n x n array: squared distances, overwritten row by row with the conditionals
+    p_{j|i}, then symmetrised in place (the sparse route through an (n - 1)-nearest-neighbour
+    graph held the graph, its transpose and their sum besides, and took 8 s at n = 3,000).
+    """
+    X = _kernel_array(X)
     n = X.shape[0]
-    P = joint_probabilities_knn(X, perplexity, metric, n_neighbors=n - 1)
-    return np.ascontiguousarray(P.toarray())
+    if metric == "euclidean":
+        D = np.empty((n, n))
+        dense_sq_distances(X, D)
+    else:
+        D = pairwise_distances(X, metric=metric) ** 2
+        np.fill_diagonal(D, np.inf)
+    conditional_probabilities(D, perplexity, out=D)
+    symmetrise(D)
+    D /= D.sum()
+    return D

@@ -13,7 +13,7 @@ import scipy.sparse as sp
 
 from ._kernels_bh import bh_repulsion, build_tree
 from ._kernels_common import attractive_forces
-from ._kernels_exact import exact_gradient, exact_normalisation
+from ._kernels_exact import exact_forces
 from ._kernels_fft import gather_repulsion, interpolation_weights, kernel_grid, spread_charges
 
 _MAX_DEPTH = 50  # tree depth at which coincident points are merged (2^-50 of the map width)
@@ -32,14 +32,21 @@ class ExactGradient:
         self.dof = float(dof)
         self._plogp = _sum_plogp(self.P.ravel())
         n = self.P.shape[0]
-        self._rows = np.empty(n)
+        self._z = np.empty(n)
         self._plogw = np.empty(n)
+        self._rep = np.empty((n, 0))
         self.Z = np.nan
 
     def __call__(self, Y, exaggeration, out, compute_kl=False):
-        exact_normalisation(Y, self.dof, self._rows)
-        self.Z = Z = float(self._rows.sum())
-        exact_gradient(Y, self.P, float(exaggeration), self.dof, Z, out, self._plogw)
+        if self._rep.shape != Y.shape:
+            self._rep = np.empty_like(Y)
+        exact_forces(Y, self.P, self.dof, bool(compute_kl), out, self._rep, self._z,
+                     self._plogw)
+        self.Z = Z = float(self._z.sum())
+        out *= 4.0 * exaggeration
+        out -= (4.0 / Z) * self._rep
+        if not compute_kl:
+            return np.nan
         return self._plogp - float(self._plogw.sum()) + np.log(Z)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def knn_select(gram, sq_all, row_offset, exclude_self, X_rows, X_all, out_idx, out_d2):
     """The k smallest squared distances of each row of a chunk, sorted ascending.
 
@@ -72,47 +72,97 @@ def knn_select(gram, sq_all, row_offset, exclude_self, X_rows, X_all, out_idx, o
             out_d2[r, t] = exact[order[t]]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def perplexity_search(d2, target_entropy, tol, max_iter, out_p, out_beta):
     """Gaussian conditionals p_{j|i} with entropy ``target_entropy`` (nats), one row each.
 
-    Bisection on the precision beta = 1 / (2 sigma^2): doubling/halving until bracketed,
-    then halving the bracket. Distances are shifted by the row minimum so ``exp`` never
-    underflows for the nearest neighbour.
+    Safeguarded Newton iteration on the precision beta = 1 / (2 sigma^2): the entropy falls
+    with beta at the rate dH/dbeta = -beta Var(d^2), and a Newton step that leaves the bracket
+    known so far is replaced by doubling/halving until bracketed, then bisection. Newton needs
+    ~4 steps where bisection alone needed ~25, each step an ``exp`` per neighbour: the
+    exact method's search over all n - 1 others at n = 3,000 took 2.4 s by bisection.
+
+    Distances are shifted by the row minimum so ``exp`` never underflows for the nearest
+    neighbour. Infinite distances get p = 0 (the dense search puts +inf on the diagonal).
+    Each row is copied before the search, so ``out_p`` may be ``d2`` itself (in place).
     """
     n, k = d2.shape
     for i in prange(n):
+        row = d2[i].copy()
         dmin = np.inf
         dmean = 0.0
+        n_finite = 0
         for t in range(k):
-            if d2[i, t] < dmin:
-                dmin = d2[i, t]
-            dmean += d2[i, t]
-        dmean = dmean / k - dmin
+            v = row[t]
+            if v < np.inf:
+                dmin = min(dmin, v)
+                dmean += v
+                n_finite += 1
+        dmean = dmean / n_finite - dmin
         beta = 1.0 / dmean if dmean > 0.0 else 1.0
         lo = 0.0
         hi = np.inf
         for _ in range(max_iter):
-            sp = 0.0
-            sdp = 0.0
+            s0 = 0.0
+            s1 = 0.0
+            s2 = 0.0
             for t in range(k):
-                dd = d2[i, t] - dmin
+                dd = row[t] - dmin
                 p = np.exp(-beta * dd)
                 out_p[i, t] = p
-                sp += p
-                sdp += p * dd
-            h = np.log(sp) + beta * sdp / sp
+                if p > 0.0:  # else dd may be inf, and 0 * inf is NaN
+                    s0 += p
+                    s1 += p * dd
+                    s2 += p * dd * dd
+            mean = s1 / s0
+            h = np.log(s0) + beta * mean
             if abs(h - target_entropy) < tol:
                 break
             if h > target_entropy:  # too flat: sharpen
                 lo = beta
-                beta = beta * 2.0 if hi == np.inf else 0.5 * (beta + hi)
             else:
                 hi = beta
-                beta = 0.5 * beta if lo == 0.0 else 0.5 * (beta + lo)
-        sp = 0.0
+            slope = -beta * (s2 / s0 - mean * mean)
+            nxt = beta - (h - target_entropy) / slope if slope < 0.0 else -1.0
+            if not (lo < nxt < hi):
+                if hi == np.inf:
+                    nxt = 2.0 * beta
+                elif lo == 0.0:
+                    nxt = 0.5 * beta
+                else:
+                    nxt = 0.5 * (lo + hi)
+            beta = nxt
+        s0 = 0.0
         for t in range(k):
-            sp += out_p[i, t]
+            s0 += out_p[i, t]
         for t in range(k):
-            out_p[i, t] /= sp
+            out_p[i, t] /= s0
         out_beta[i] = beta
+
+
+@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
+def dense_sq_distances(X, out):
+    """out[i, j] = |x_i - x_j|^2 summed feature by feature (no |x|^2 + |y|^2 - 2 x.y
+    cancellation), and +inf on the diagonal so that a point is not its own neighbour."""
+    n, f = X.shape
+    Xt = np.ascontiguousarray(X.T)
+    for i in prange(n):
+        out[i, :] = 0.0
+        for c in range(f):
+            xc = Xt[c, i]
+            for j in range(n):
+                e = xc - Xt[c, j]
+                out[i, j] += e * e
+        out[i, i] = np.inf
+
+
+@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
+def symmetrise(P):
+    """P <- P + P.T off the diagonal, in place (entries (i, j) and (j, i), j > i, are row
+    i's task's alone); the diagonal, zero for the conditionals, is left as it is."""
+    n = P.shape[0]
+    for i in prange(n):
+        for j in range(i + 1, n):
+            v = P[i, j] + P[j, i]
+            P[i, j] = v
+            P[j, i] = v

@@ -10,7 +10,7 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _child_slot(y, centre):
     slot = 0
     for c in range(y.shape[0]):
@@ -19,7 +19,7 @@ def _child_slot(y, centre):
     return slot
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def build_tree(Y, max_depth, centre, half, com, count, child, leaf, depth):
     """Insert the rows of Y one by one; returns the node count, or -1 if the arrays are full."""
     n, d = Y.shape
@@ -93,7 +93,7 @@ def build_tree(Y, max_depth, centre, half, com, count, child, leaf, depth):
     return n_nodes
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def bh_repulsion(Yq, skip_self, max_depth, angle, dof, centre, half, com, count, child, leaf,
                  out_force, out_z):
     """Repulsion of the tree's points on each query point, summarised per node.

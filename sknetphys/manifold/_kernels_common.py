@@ -8,7 +8,7 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def attractive_forces(Yq, Yr, indptr, indices, data, exaggeration, dof, compute_kl, out,
                       out_plogw):
     """out_i = exaggeration * sum_j p_ij (y_i - y_j) / (1 + |y_i - y_j|^2 / dof).
@@ -49,7 +49,7 @@ def attractive_forces(Yq, Yr, indptr, indices, data, exaggeration, dof, compute_
         out_plogw[i] = s
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def gradient_step(Y, grad, update, gains, momentum, learning_rate, min_gain, max_step_norm):
     """One momentum step with per-coordinate gains (Jacobs 1988), in place.
 

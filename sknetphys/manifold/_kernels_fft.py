@@ -10,7 +10,7 @@ weights.
 from numba import njit, prange
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def interpolation_weights(Y, lo, box_width, n_boxes, out_base, out_w):
     """Per point and axis: first grid node of its box (``out_base``) and the p Lagrange weights.
 
@@ -38,7 +38,7 @@ def interpolation_weights(Y, lo, box_width, n_boxes, out_base, out_w):
                 out_w[i, c, t] = num / den
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def spread_charges(Y, base, w, out_grid):
     """out_grid[0] += 1, out_grid[1 + c] += y_c at each point's nodes (serial: scatter races)."""
     n, d = Y.shape
@@ -55,7 +55,7 @@ def spread_charges(Y, base, w, out_grid):
                 out_grid[2, bx + a, by + b] += wab * Y[i, 1]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def kernel_grid(n_nodes, size, spacing, dof, out):
     """Circulant embedding of the two kernels on the node offsets, for an FFT of ``size``.
 
@@ -78,7 +78,7 @@ def kernel_grid(n_nodes, size, spacing, dof, out):
             out[1, a, b] = wv * q
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def gather_repulsion(Y, base, w, potentials, out_force):
     """Interpolate the three potentials back to each point and form its repulsion.
 

@@ -4,7 +4,7 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def count_closer(gram, sq_all, row_offset, targets, out_counts):
     """out_counts[r, t] = number of points strictly closer to row r than point targets[r, t].
 

@@ -1,14 +1,16 @@
 """t-distributed Stochastic Neighbour Embedding (van der Maaten & Hinton 2008)."""
 
 import time
+import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numba
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.decomposition import PCA
+from sklearn.neighbors import VALID_METRICS
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -22,9 +24,18 @@ from ._affinity import (
 from ._gradients import BarnesHutGradient, ExactGradient, FFTGradient, TransformGradient
 from ._kernels_common import gradient_step
 
-# The exact method holds dense n x n matrices (P and, implicitly, O(n^2) work per iteration):
-# 5,000 points is 200 MB for P and already ~10x slower per iteration than the FFT method.
+# The exact method holds a dense n x n P: 200 MB at 5,000 points.
 EXACT_MAX_SAMPLES = 5000
+# Time per pair and iteration of the exact gradient on one thread (2-vCPU AMD EPYC, see
+# _kernels_exact.py): with dof != 1 every pair needs a power, ~12x dearer. Barnes-Hut takes
+# ~3 us per point and iteration on maps of 2,000-5,000 MNIST points. So with dof = 1 the exact
+# method stays within ~2x of Barnes-Hut up to its size limit (measured at 1,000-5,000 points:
+# 0.5-1.4x the time of Barnes-Hut, under load); with other dof it is ~5x
+# slower from 1,000 points on, and is warned about from 800.
+_EXACT_S_PER_PAIR = 1.2e-9
+_EXACT_S_PER_PAIR_POW = 1.5e-8
+_BH_S_PER_POINT = 3e-6
+_EXACT_WARN_RATIO = 4.0
 # Below this size the fixed cost of the FFT grid (>= 150 x 150 nodes whatever n) outweighs
 # its O(n) scaling: per iteration on a finished MNIST map, Barnes-Hut took 8 / 13 / 38 ms at
 # n = 2,000 / 5,000 / 10,000 and FFT 47 / 43 / 40 ms (benchmarks/RESULTS.md).
@@ -44,7 +55,13 @@ _TRANSFORM_LEARNING_RATE = 0.025
 
 @contextmanager
 def _thread_policy(n):
-    """Run numba kernels single-threaded for small problems, restoring the setting after."""
+    """Run numba kernels single-threaded for small problems, restoring the setting after.
+
+    numba's thread count is a thread-local setting (each Python thread has its own, starting
+    at NUMBA_NUM_THREADS), so concurrent calls from several threads cannot change each
+    other's. No result depends on it: every kernel gives each point's sums to one thread in a
+    fixed order, and the FFT's transforms split whole lines between workers.
+    """
     before = numba.get_num_threads()
     if n < _PARALLEL_MIN_SAMPLES:
         numba.set_num_threads(1)
@@ -54,7 +71,7 @@ def _thread_policy(n):
         numba.set_num_threads(before)
 
 
-class TSNEEmbedding(TransformerMixin, BaseEstimator):
+class TSNEEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """t-SNE embedding with exact, Barnes-Hut and FFT-accelerated gradients.
 
     Input-space affinities are Gaussian conditionals calibrated to a perplexity (a binary
@@ -82,14 +99,16 @@ class TSNEEmbedding(TransformerMixin, BaseEstimator):
         Iterations of the early-exaggeration stage.
     metric : str, default="euclidean"
         Input-space distance. Euclidean uses an exact blocked brute-force neighbour search;
-        other names are passed to :class:`sklearn.neighbors.NearestNeighbors`. Distances are
-        squared inside the Gaussian.
+        the other names :class:`sklearn.neighbors.NearestNeighbors` accepts for brute force
+        (except ``"precomputed"``) are passed to it. Distances are squared inside the
+        Gaussian.
     init : {"pca", "random"} or ndarray of shape (n_samples, n_components), default="pca"
         Initial map. PCA and random starts are rescaled to a standard deviation of 1e-4.
     method : {"auto", "exact", "barnes_hut", "fft"}, default="auto"
         Gradient method. ``"auto"`` picks FFT for 2-D maps of at least 10,000 points and
         Barnes-Hut otherwise. ``"exact"`` is O(n^2) in time and memory and refuses more
-        than 5,000 samples.
+        than 5,000 samples; with ``dof=1`` it takes about as long as Barnes-Hut up to that
+        size, with other ``dof`` (a power per pair) it warns from 800 samples on.
     angle : float, default=0.5
         Barnes-Hut opening angle (box width / distance below which a box is summarised).
         Also used by :meth:`transform`.
@@ -114,7 +133,7 @@ class TSNEEmbedding(TransformerMixin, BaseEstimator):
     kl_divergence_ : float
         KL divergence after optimisation (with the method's approximate normalisation).
     n_iter_ : int
-        Number of iterations run.
+        Number of iterations run: ``max_iter``, or fewer after a Ctrl-C.
     learning_rate_ : float
         Learning rate of the main (unexaggerated) stage.
     n_features_in_ : int
@@ -124,6 +143,23 @@ class TSNEEmbedding(TransformerMixin, BaseEstimator):
     -----
     The gradient methods share one call signature (see ``_gradients.py``), so the optimiser
     takes any of them. Memory is O(n k) except for ``method="exact"``.
+
+    *Interrupting.* Ctrl-C (KeyboardInterrupt) during the optimisation stops it within an
+    iteration and keeps the map so far: ``embedding_``, ``kl_divergence_`` and ``n_iter_``
+    describe it, :meth:`transform` works, and a ``UserWarning`` says how far it got. An
+    interrupt before the optimisation (the affinities) propagates and, as every ``fit``
+    that raises, leaves the estimator as it was.
+
+    *Threads and reproducibility.* :meth:`transform` on one fitted estimator may run from
+    several threads at once; it writes nothing shared and gives the same result as
+    sequential calls. The same ``random_state`` gives bit-identical embeddings across runs
+    and processes. Below 5,000 points the kernels run on one thread; above, on numba's
+    threads (``NUMBA_NUM_THREADS``), and their number does not change the result: each
+    point's sums run in one thread in a fixed order, and the FFT method's transforms
+    (scipy's, over as many workers as numba has threads) split whole 1-D transforms between
+    workers (tested: the same bits with 1 and 2 threads, every method). Concurrent calls need
+    a thread-safe numba threading layer (``tbb`` or ``omp``, numba's choice where installed,
+    not ``workqueue``).
 
     References
     ----------
@@ -152,7 +188,7 @@ class TSNEEmbedding(TransformerMixin, BaseEstimator):
         "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "early_exaggeration_iter": [Interval(Integral, 0, None, closed="left")],
-        "metric": [str],
+        "metric": [StrOptions(set(VALID_METRICS["brute"]) - {"precomputed"})],
         "init": [StrOptions({"pca", "random"}), np.ndarray],
         "method": [StrOptions({"auto", "exact", "barnes_hut", "fft"})],
         "angle": [Interval(Real, 0, 1, closed="both")],
@@ -258,6 +294,16 @@ class TSNEEmbedding(TransformerMixin, BaseEstimator):
                 f"n_samples={n} exceeds its limit of {EXACT_MAX_SAMPLES}. Use "
                 f"method='barnes_hut' or method='fft'."
             )
+        if method == "exact":
+            per_pair = _EXACT_S_PER_PAIR if self.dof == 1 else _EXACT_S_PER_PAIR_POW
+            ratio = per_pair * n / _BH_S_PER_POINT
+            if ratio >= _EXACT_WARN_RATIO:
+                warnings.warn(
+                    f"method='exact' with dof={self.dof} on {n} samples computes {n * n:,} "
+                    f"pair terms per iteration{', each with a power' if self.dof != 1 else ''}:"
+                    f" expect ~{per_pair * n * n * self.max_iter:.3g} s for {self.max_iter} "
+                    f"iterations on one core, ~{ratio:.0f}x the time of method='barnes_hut', "
+                    f"which approximates the same gradient.", UserWarning, stacklevel=4)
         return method
 
     def _log(self, msg):
@@ -265,19 +311,29 @@ class TSNEEmbedding(TransformerMixin, BaseEstimator):
             print(f"[t-SNE] {msg}", flush=True)
 
     def _fit(self, X):
-        self._validate_params()
-        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
-        n = X.shape[0]
-        if self.perplexity >= n:
-            raise ValueError(
-                f"perplexity ({self.perplexity}) must be less than n_samples ({n})."
-            )
-        method = self._resolve_method(n)
-        with _thread_policy(n):
-            self._fit_embedding(X, method)
+        # a fit that raises (bad input, Ctrl-C before the optimisation) leaves the estimator
+        # as it was, fitted attributes and n_features_in_ included
+        before = self.__dict__.copy()
+        try:
+            self._validate_params()
+            # C order: the same values in another layout round differently in the PCA
+            X = validate_data(self, X, dtype=np.float64, order="C", ensure_min_samples=2)
+            n = X.shape[0]
+            if self.perplexity >= n:
+                raise ValueError(
+                    f"perplexity ({self.perplexity}) must be less than n_samples ({n})."
+                )
+            method = self._resolve_method(n)
+            Y = self._initial_embedding(X)
+            with _thread_policy(n):
+                self._fit_embedding(X, Y, method)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
         return self
 
-    def _fit_embedding(self, X, method):
+    def _fit_embedding(self, X, Y, method):
         n = X.shape[0]
         t0 = time.perf_counter()
 
@@ -294,22 +350,26 @@ class TSNEEmbedding(TransformerMixin, BaseEstimator):
                 objective = BarnesHutGradient(P, self.dof, self.angle)
         self._log(f"affinities ({method}, n={n}) in {time.perf_counter() - t0:.2f} s")
 
-        Y = self._initial_embedding(X)
         lr_main = self._learning_rate(n, 1.0)
         n_early = min(self.early_exaggeration_iter, self.max_iter)
-        update = np.zeros_like(Y)
-        gains = np.ones_like(Y)
-        self._optimize(Y, objective, n_early, self.early_exaggeration,
-                       self._learning_rate(n, self.early_exaggeration), update, gains, 0)
-        self._optimize(Y, objective, self.max_iter - n_early, 1.0, lr_main, update, gains,
-                       n_early)
+        lr_early = self._learning_rate(n, self.early_exaggeration)
+        stages = [(n_early, self.early_exaggeration, lr_early),
+                  (self.max_iter - n_early, 1.0, lr_main)]
+        n_done = self._optimize(Y, objective, stages, interruptible=True)
+        if n_done < self.max_iter:
+            stage = " (still in early exaggeration)" if n_done < n_early else ""
+            warnings.warn(
+                f"TSNEEmbedding.fit interrupted (KeyboardInterrupt) after {n_done} of "
+                f"{self.max_iter} iterations{stage}: embedding_ holds the map so far.",
+                UserWarning, stacklevel=4)
         grad = np.empty_like(Y)
         self.kl_divergence_ = float(objective(Y, 1.0, grad, compute_kl=True))
         self._log(f"done in {time.perf_counter() - t0:.2f} s, KL {self.kl_divergence_:.4f}")
 
         self.embedding_ = Y
-        self.n_iter_ = self.max_iter
+        self.n_iter_ = n_done
         self.learning_rate_ = lr_main
+        self._n_features_out = self.n_components
         self._X_fit = X
         self._method = method
 
@@ -327,6 +387,8 @@ class TSNEEmbedding(TransformerMixin, BaseEstimator):
                 raise ValueError(
                     f"init array has shape {Y.shape}, expected ({n}, {k})."
                 )
+            if not np.all(np.isfinite(Y)):
+                raise ValueError("init array contains NaN or infinity.")
             return Y
         if self.init == "pca":
             m = min(k, X.shape[1], n)
@@ -343,20 +405,38 @@ class TSNEEmbedding(TransformerMixin, BaseEstimator):
             return np.ascontiguousarray(Y)
         return 1e-4 * rng.standard_normal((n, k))
 
-    def _optimize(self, Y, objective, n_iter, exaggeration, learning_rate, update, gains,
-                  it0, max_step_norm=_MAX_STEP_NORM):
+    def _optimize(self, Y, objective, stages, interruptible=False):
+        """Descend on Y in place through ``stages`` of (iterations, exaggeration, learning
+        rate), momentum and gains carried over; return the number of iterations run.
+
+        With ``interruptible``, a KeyboardInterrupt ends the loop early instead of
+        propagating. It arrives between Python bytecodes, hence between kernel calls: every
+        call in an iteration is a fraction of it, so the loop stops within one iteration.
+        Y stays consistent: only ``gradient_step`` writes it, and a kernel call is never
+        interrupted half-way.
+        """
         grad = np.empty_like(Y)
+        update = np.zeros_like(Y)
+        gains = np.ones_like(Y)
         tic = time.perf_counter()
-        for it in range(n_iter):
-            report = self.verbose and (it0 + it + 1) % 50 == 0
-            kl = objective(Y, exaggeration, grad, compute_kl=report)
-            gradient_step(Y, grad, update, gains, _MOMENTUM, learning_rate, _MIN_GAIN,
-                          max_step_norm)
-            if report:
-                self._log(f"iteration {it0 + it + 1}: KL {kl:.4f}, |grad| "
-                          f"{np.linalg.norm(grad):.2e}, {time.perf_counter() - tic:.2f} s")
-                tic = time.perf_counter()
-        return Y
+        done = 0
+        try:
+            for n_iter, exaggeration, learning_rate in stages:
+                for _ in range(n_iter):
+                    report = self.verbose and (done + 1) % 50 == 0
+                    kl = objective(Y, exaggeration, grad, compute_kl=report)
+                    gradient_step(Y, grad, update, gains, _MOMENTUM, learning_rate, _MIN_GAIN,
+                                  _MAX_STEP_NORM)
+                    done += 1
+                    if report:
+                        self._log(f"iteration {done}: KL {kl:.4f}, |grad| "
+                                  f"{np.linalg.norm(grad):.2e}, "
+                                  f"{time.perf_counter() - tic:.2f} s")
+                        tic = time.perf_counter()
+        except KeyboardInterrupt:
+            if not interruptible:
+                raise
+        return done
 
     # ---------------------------------------------------------------- transform
     def transform(self, X):
@@ -381,9 +461,9 @@ class TSNEEmbedding(TransformerMixin, BaseEstimator):
         embedding : ndarray of shape (n_samples, n_components)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
+        X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
         m = X.shape[0]
-        out = np.empty((m, self.n_components))
+        out = np.empty((m, self.embedding_.shape[1]))
         lookup = {row.tobytes(): i for i, row in enumerate(self._X_fit[::-1])}
         n_fit = self._X_fit.shape[0]
         new = []
@@ -413,8 +493,5 @@ class TSNEEmbedding(TransformerMixin, BaseEstimator):
         Yn = self.embedding_[idx[:, 0]].copy()
         angle = 0.0 if self._method == "exact" else self.angle
         objective = TransformGradient(P, self.embedding_, self.dof, angle)
-        update = np.zeros_like(Yn)
-        gains = np.ones_like(Yn)
-        self._optimize(Yn, objective, _TRANSFORM_ITER, 1.0, _TRANSFORM_LEARNING_RATE, update,
-                       gains, 0)
+        self._optimize(Yn, objective, [(_TRANSFORM_ITER, 1.0, _TRANSFORM_LEARNING_RATE)])
         return Yn

@@ -11,6 +11,7 @@ specific to them:
   encoding, the output loss, decoding predictions and the validation score.
 """
 
+import math
 import warnings
 from numbers import Integral, Real
 
@@ -22,11 +23,20 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .._core.layers import INITIALIZERS, Dense
-from .._core.losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredLoss
+from .._core.lbfgs import train_lbfgs
+from .._core.losses import (
+    PoissonLoss,
+    SigmoidCrossEntropy,
+    SigmoidSquaredLoss,
+    SoftmaxCrossEntropy,
+    SoftmaxSquaredLoss,
+    SquaredLoss,
+)
 from .._core.network import Network
 from .._core.optimizers import OPTIMIZERS, Optimizer, get_optimizer
 from .._core.training import History, train
@@ -72,6 +82,40 @@ class BaseNetwork(BaseEstimator):
 
     _accept_sparse = ("csr", "csc")
 
+    # True to fit by full-batch L-BFGS instead of the minibatch loop (MLPs' solver="lbfgs")
+    _full_batch = False
+
+    def _build_optimizer(self):
+        """A fresh optimizer as the parameters describe it (None for full-batch L-BFGS)."""
+        return get_optimizer(self.optimizer)
+
+    def _materialize_optimizer(self):
+        """Replace an optimizer given by name with the object it stands for, so that its
+        hyperparameters can be set (``optimizer__learning_rate``)."""
+        self.optimizer = self._build_optimizer()
+
+    def _check_stochastic(self):
+        """``partial_fit`` exists only for minibatch training (``available_if``)."""
+        return True
+
+    def set_params(self, **params):
+        """Set parameters; ``optimizer__<name>`` keys also work while ``optimizer`` is a name
+        (or None): the optimizer then becomes the object it stands for, with that
+        hyperparameter changed.
+
+        Returns
+        -------
+        self
+        """
+        nested = {k.partition("__")[2]: params.pop(k) for k in list(params)
+                  if k.startswith("optimizer__")}
+        super().set_params(**params)
+        if nested:
+            if not isinstance(self.optimizer, Optimizer):
+                self._materialize_optimizer()
+            self.optimizer.set_params(**nested)
+        return self
+
     # --- fitting ------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -92,26 +136,28 @@ class BaseNetwork(BaseEstimator):
         continuing = hasattr(self, "_net") and (incremental or self.warm_start)
         X, y = self._validate_xy(X, y, reset=not continuing)
         T = self._encode_targets(y, continuing, incremental, classes)
-        if continuing and T.shape[1] != self._net.output_shape[0]:
+        n_outputs = math.prod(self._net.output_shape) if continuing else None
+        if continuing and T.shape[1] != n_outputs:
             raise ValueError(
-                f"y has {T.shape[1]} outputs but the fitted network has "
-                f"{self._net.output_shape[0]}; fit anew (warm_start=False)."
+                f"y has {T.shape[1]} outputs but the fitted network has {n_outputs}; fit "
+                "anew (warm_start=False)."
             )
         dtype = _resolve_dtype(self.dtype)
-        X = self._reshape_X(X.astype(dtype, copy=False))
-        T = T.astype(dtype, copy=False)
+        data_dtype = np.float64 if self._full_batch else dtype  # L-BFGS runs in float64
+        X = self._reshape_X(X.astype(data_dtype, copy=False))
+        T = T.astype(data_dtype, copy=False)
 
         if not continuing:
             self._init_network(X, T, dtype)
         else:  # new hyperparameters (say, a lower learning rate) apply; the state carries on
             self._adopt_architecture(dtype)
-            optimizer = get_optimizer(self.optimizer)
-            if type(optimizer) is not type(self._optimizer):
+            optimizer = self._build_optimizer()
+            if optimizer is not None and type(optimizer) is not type(self._optimizer):
                 self._opt_state = optimizer.init_state(self._net.n_params, self._net.dtype)
             self._optimizer = optimizer
         rng = np.random.default_rng(self._rng_source.randint(np.iinfo(np.int32).max))
 
-        early_stopping = self.early_stopping and not incremental
+        early_stopping = self.early_stopping and not incremental and not self._full_batch
         validation = None
         if early_stopping:
             X, T, validation = self._validation_split(X, T, y, rng)
@@ -120,22 +166,40 @@ class BaseNetwork(BaseEstimator):
         n = X.shape[0]
         batch_size = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
         try:
-            outcome = train(
-                self._net, self._loss, self._optimizer, self._opt_state, X, T, history,
-                batch_size=batch_size, max_iter=1 if incremental else self.max_iter,
-                shuffle=self.shuffle, rng=rng, alpha=self.alpha, validation=validation,
-                tol=self.tol, n_iter_no_change=self.n_iter_no_change, verbose=self.verbose,
-                check_convergence=not incremental,
-            )
+            if self._full_batch:
+                outcome, message = train_lbfgs(
+                    self._net, self._loss, X, T, history, alpha=self.alpha,
+                    max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
+                    verbose=self.verbose)
+            else:
+                outcome = self._train(
+                    X, T, batch_size=batch_size, max_iter=1 if incremental else self.max_iter,
+                    shuffle=self.shuffle, rng=rng, alpha=self.alpha, validation=validation,
+                    tol=self.tol, n_iter_no_change=self.n_iter_no_change, verbose=self.verbose,
+                    check_convergence=not incremental,
+                )
         finally:  # even on DivergenceError the estimator keeps a usable state
             self._publish(history, early_stopping)
-        if outcome == "max_iter" and not incremental:
+        if outcome == "max_iter" and self._full_batch:
+            warnings.warn(
+                f"lbfgs failed to converge after {self.n_iter_} iteration(s) ({message}). "
+                f"Increase max_iter ({self.max_iter}) or max_fun ({self.max_fun}), or scale "
+                "the data.",
+                ConvergenceWarning,
+            )
+        elif outcome == "max_iter" and not incremental:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
                 "optimization hasn't converged yet.",
                 ConvergenceWarning,
             )
         return self
+
+    def _train(self, X, T, **options):
+        """Run the training loop on the estimator's network, loss, optimizer and history;
+        returns its outcome (a hook: the autoencoders pretrain first)."""
+        return train(self._net, self._loss, self._optimizer, self._opt_state, X, T,
+                     self._history, **options)
 
     def _validate_xy(self, X, y, reset):
         X, y = validate_data(
@@ -162,8 +226,9 @@ class BaseNetwork(BaseEstimator):
         self._net.init_params(np.random.default_rng(self._rng_source.randint(np.iinfo(np.int32).max)),
                               self.weight_init)
         self._set_initial_weights(self._net)
-        self._optimizer = get_optimizer(self.optimizer)
-        self._opt_state = self._optimizer.init_state(self._net.n_params, dtype)
+        self._optimizer = self._build_optimizer()
+        self._opt_state = ({} if self._optimizer is None else
+                           self._optimizer.init_state(self._net.n_params, dtype))
         self._history = History()
 
     def _set_initial_weights(self, net):
@@ -245,7 +310,7 @@ class BaseNetwork(BaseEstimator):
         self.loss_ = history.loss_curve[-1] if history.loss_curve else np.nan
         self.loss_curve_ = list(history.loss_curve)
         self.n_layers_ = len(self._net.weighted_layers) + 1
-        self.n_outputs_ = self._net.output_shape[0]
+        self.n_outputs_ = math.prod(self._net.output_shape)
         self.out_activation_ = self._loss.output_activation
         if early_stopping:
             self.validation_scores_ = list(history.validation_scores)
@@ -290,9 +355,14 @@ class BaseNetwork(BaseEstimator):
         # on which others are predicted with it: BLAS rounds a row differently by its
         # position in a product, which at float32's 1e-7 fails sklearn's
         # check_methods_subset_invariance. Results leave in float64.
-        dtype = np.result_type(X.dtype, self._net.dtype)
-        net = self._net if self._net.dtype == dtype else self._net.astype(dtype)
-        return net, self._reshape_X(X.astype(dtype, copy=False))
+        net = self._inference_net(X.dtype)
+        return net, self._reshape_X(X.astype(net.dtype, copy=False))
+
+    def _inference_net(self, dtype):
+        """The network in the precision of data of ``dtype``, or of the network if higher
+        (a copy when it differs: the fitted network is never changed)."""
+        dtype = np.result_type(dtype, self._net.dtype)
+        return self._net if self._net.dtype == dtype else self._net.astype(dtype)
 
     def _forward(self, X):
         net, X = self._inference_input(X)
@@ -338,6 +408,13 @@ class BaseNetwork(BaseEstimator):
         return tags
 
 
+# loss parameter -> (sigmoid output loss for binary and multilabel, softmax output loss);
+# estimators without a ``loss`` parameter use the first
+_CLASSIFIER_LOSSES = {"log_loss": (SigmoidCrossEntropy, SoftmaxCrossEntropy),
+                      "squared_error": (SigmoidSquaredLoss, SoftmaxSquaredLoss)}
+_REGRESSOR_LOSSES = {"squared_error": SquaredLoss, "poisson": PoissonLoss}
+
+
 class ClassifierNetworkMixin(ClassifierMixin):
     """Targets as one-hot (softmax) or 0/1 columns (sigmoid: binary and multilabel)."""
 
@@ -368,7 +445,8 @@ class ClassifierNetworkMixin(ClassifierMixin):
             )
         multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
         binary = len(self.classes_) == 2 and not multilabel
-        self._loss = SigmoidCrossEntropy() if (multilabel or binary) else SoftmaxCrossEntropy()
+        sigmoid, softmax = _CLASSIFIER_LOSSES[getattr(self, "loss", "log_loss")]
+        self._loss = sigmoid() if (multilabel or binary) else softmax()
         return self._label_binarizer.transform(y)
 
     def _decode(self, proba):
@@ -398,6 +476,7 @@ class ClassifierNetworkMixin(ClassifierMixin):
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
+    @available_if(lambda est: est._check_stochastic())
     def partial_fit(self, X, y, classes=None):
         """One epoch over (X, y), continuing from the current state.
 
@@ -429,18 +508,22 @@ class RegressorNetworkMixin(RegressorMixin):
     def _encode_targets(self, y, continuing, incremental, classes):
         if continuing and (y.ndim == 1) != (self._y_ndim == 1):
             raise ValueError("y has a different number of outputs than at the first fit.")
+        name = getattr(self, "loss", "squared_error")
+        if name == "poisson" and np.any(y < 0):
+            raise ValueError("loss='poisson' needs targets y >= 0 (counts or rates).")
         self._y_ndim = y.ndim
-        self._loss = SquaredLoss()
+        self._loss = _REGRESSOR_LOSSES[name]()
         return y.reshape(len(y), -1)
 
     def _score_raw(self, raw, T_val):
-        return r2_score(T_val, raw)
+        return r2_score(T_val, self._loss.transform(raw.copy()))
 
     def predict(self, X):
         """Predicted values, shape (n_samples,) or (n_samples, n_outputs)."""
         out = self._forward(X)
         return out.ravel() if out.shape[1] == 1 else out
 
+    @available_if(lambda est: est._check_stochastic())
     def partial_fit(self, X, y):
         """One epoch over (X, y), continuing from the current state.
 

@@ -36,41 +36,23 @@ def default_layers(input_shape):
     ]
 
 
-class _BaseConv(BaseNetwork):
-    _parameter_constraints = {
-        **BaseNetwork._parameter_constraints,
-        "layers": [list, tuple, None],
-        "input_shape": [tuple, list, None],
-        "augment": ["boolean", dict, None],
-    }
+def layer_list(specs, name):
+    """``specs`` as a list, or a clear error unless it is a non-empty list of layer objects."""
+    specs = list(specs)
+    if not specs or not all(isinstance(spec, LayerSpec) for spec in specs):
+        raise ValueError(
+            f"{name} must be a non-empty list of layer objects such as Conv2D(8, 3), "
+            f"MaxPool2D(2), Flatten(), Dense(64); got {specs!r}."
+        )
+    return specs
 
-    def __init__(self, layers=None, input_shape=None, *, augment=None, alpha=0.0001,
-                 batch_size="auto", max_iter=200, shuffle=True, random_state=None, tol=1e-4,
-                 verbose=False, warm_start=False, early_stopping=False,
-                 validation_fraction=0.1, n_iter_no_change=10, optimizer="adam",
-                 dtype="float32", weight_init="he_uniform", coefs_init=None,
-                 intercepts_init=None):
-        self.layers = layers
-        self.input_shape = input_shape
-        self.augment = augment
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.optimizer = optimizer
-        self.dtype = dtype
-        self.weight_init = weight_init
-        self.coefs_init = coefs_init
-        self.intercepts_init = intercepts_init
 
-    # --- images in, rows for sklearn -----------------------------------------------------
+class ImageInputMixin:
+    """Rows of X as channels-last images, for the convolutional estimators: X as 2-D rows
+    ``(n, h*w*c)`` with ``input_shape`` (or a square single-channel guess), or as 3-D
+    ``(n, h, w)`` or 4-D ``(n, h, w, c)`` arrays; sets ``input_shape_`` at fit. Put it before
+    the task mixin and ``BaseNetwork`` in the bases: it wraps their input validation."""
+
     def _flatten_images(self, X, reset):
         """3-D (n, h, w) and 4-D (n, h, w, c) arrays become rows (n, h*w*c), remembering the
         image shape; 2-D input passes through unchanged."""
@@ -138,31 +120,18 @@ class _BaseConv(BaseNetwork):
             X = X.toarray()
         return np.ascontiguousarray(X).reshape((X.shape[0],) + self.input_shape_)
 
-    def _forward(self, X):
-        return super()._forward(self._flatten_images(X, reset=False))
+    def _inference_input(self, X):
+        return super()._inference_input(self._flatten_images(X, reset=False))
 
-    # --- the stack ------------------------------------------------------------------------
-    def _hidden_specs(self):
-        shape = self.input_shape_
-        if self.layers is None:
-            specs = default_layers(shape)
-        else:
-            specs = list(self.layers)
-            bad = [s for s in specs if not isinstance(s, LayerSpec)]
-            if bad or not specs:
-                raise ValueError(
-                    "layers must be a non-empty list of layer objects such as Conv2D(8, 3), "
-                    f"MaxPool2D(2), Flatten(), Dense(64); got {self.layers!r}."
-                )
-        augment = self._augment_spec()
-        if augment is not None:
-            specs = [augment] + specs
-        # Build once to check the stack against the input shape (cheap: no buffers yet),
-        # and flatten what is still an image before the estimator's output layer.
-        out = shape
+    def _build_checked(self, specs, shape):
+        """Build ``specs`` one after the other from ``shape`` to check them (cheap: no
+        buffers yet); the runtime layers, or an error that says what the input shape was and
+        how to change it."""
+        layers, out = [], shape
         for spec in specs:
             try:
-                out = spec.build(out, np.float32).output_shape
+                layers.append(spec.build(out, np.float32))
+                out = layers[-1].output_shape
             except ValueError as exc:
                 how = (
                     "given as input_shape"
@@ -171,11 +140,56 @@ class _BaseConv(BaseNetwork):
                     "a perfect square, else one row of pixels)"
                 )
                 raise ValueError(
-                    f"Cannot build {spec!r} on input shape {out} (image shape {shape} {how}): "
-                    f"{exc} Pass input_shape=(height, width, channels), or X as an array of "
-                    "shape (n, height, width[, channels])."
+                    f"Cannot build {spec!r} on input shape {out} (image shape "
+                    f"{self.input_shape_} {how}): {exc} Pass input_shape=(height, width, "
+                    "channels), or X as an array of shape (n, height, width[, channels])."
                 ) from exc
-        if len(out) != 1:
+        return layers
+
+
+class _BaseConv(ImageInputMixin, BaseNetwork):
+    _parameter_constraints = {
+        **BaseNetwork._parameter_constraints,
+        "layers": [list, tuple, None],
+        "input_shape": [tuple, list, None],
+        "augment": ["boolean", dict, None],
+    }
+
+    def __init__(self, layers=None, input_shape=None, *, augment=None, alpha=0.0001,
+                 batch_size="auto", max_iter=200, shuffle=True, random_state=None, tol=1e-4,
+                 verbose=False, warm_start=False, early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=10, optimizer="adam",
+                 dtype="float32", weight_init="he_uniform", coefs_init=None,
+                 intercepts_init=None):
+        self.layers = layers
+        self.input_shape = input_shape
+        self.augment = augment
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.optimizer = optimizer
+        self.dtype = dtype
+        self.weight_init = weight_init
+        self.coefs_init = coefs_init
+        self.intercepts_init = intercepts_init
+
+    # --- the stack ------------------------------------------------------------------------
+    def _hidden_specs(self):
+        shape = self.input_shape_
+        specs = default_layers(shape) if self.layers is None else layer_list(self.layers, "layers")
+        augment = self._augment_spec()
+        if augment is not None:
+            specs = [augment] + specs
+        # flatten what is still an image before the estimator's output layer
+        if len(self._build_checked(specs, shape)[-1].output_shape) != 1:
             specs.append(Flatten())
         return specs
 

@@ -19,6 +19,13 @@ def squared_loss(z, t):
     return 0.5 * np.sum((z - t) ** 2) / len(z)
 
 
+def poisson_loss(z, t):
+    """Half Poisson deviance of y = exp(z): sum(t log(t / y) - t + y) / n, t log t = 0 at t = 0."""
+    y = np.exp(z)
+    t_log_t = np.where(t > 0, t * np.log(np.where(t > 0, t, 1.0)), 0.0)
+    return np.sum(t_log_t - t * z - t + y) / len(z)
+
+
 def softmax(z):
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)

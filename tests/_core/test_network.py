@@ -7,6 +7,7 @@ import pytest
 
 from sknetphys._core.layers import Dense, Dropout, Flatten
 from sknetphys._core.losses import (
+    PoissonLoss,
     SigmoidCrossEntropy,
     SigmoidSquaredLoss,
     SoftmaxCrossEntropy,
@@ -17,12 +18,14 @@ from sknetphys._core.network import Network
 
 ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu"]
 LOSSES = [SquaredLoss, SoftmaxCrossEntropy, SigmoidCrossEntropy, SoftmaxSquaredLoss,
-          SigmoidSquaredLoss]
+          SigmoidSquaredLoss, PoissonLoss]
 
 
 def _targets(loss, rng, n, k):
     if isinstance(loss, SquaredLoss):
         return rng.normal(size=(n, k))
+    if isinstance(loss, PoissonLoss):
+        return rng.poisson(1.5, size=(n, k)).astype(float)
     if isinstance(loss, SoftmaxCrossEntropy):  # and SoftmaxSquaredLoss
         return np.eye(k)[rng.integers(k, size=n)]
     return rng.integers(0, 2, size=(n, k)).astype(float)

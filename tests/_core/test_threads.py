@@ -59,3 +59,44 @@ def test_default_is_all_available_cpus(monkeypatch):
     monkeypatch.setenv("SKNETPHYS_NUM_THREADS", "3")
     assert _threads.n_threads() == 3
     monkeypatch.setattr(_threads, "_N_THREADS", None)
+
+
+def test_blas_limit_holds_whichever_threads_enter_and_leave():
+    import threading
+
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    with threadpool_limits(2, user_api="blas"):
+        with _threads.single_threaded_blas():  # the main thread sets and restores first
+            pass
+        assert set(blas_threads()) == {2}
+        # Thread A enters, B enters, A leaves, B leaves: limited throughout, then restored.
+        # (threadpoolctl lets only the first thread that set a limit change OpenBLAS's; the
+        # others' limits silently did nothing.)
+        seen = {}
+        a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+        def a():
+            with _threads.single_threaded_blas():
+                seen["a"] = blas_threads()
+                a_in.set()
+                b_in.wait()
+            a_out.set()
+
+        def b():
+            a_in.wait()
+            with _threads.single_threaded_blas():
+                b_in.set()
+                a_out.wait()
+                seen["b"] = blas_threads()
+
+        threads = [threading.Thread(target=f) for f in (a, b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert set(seen["a"]) == {1} and set(seen["b"]) == {1}
+        assert set(blas_threads()) == {2}

@@ -142,3 +142,12 @@ def fft_repulsion_direct(Y, lo, width, n_boxes, p, dof=1.0):
     pot0 = W @ (K2 @ q0)
     pot_y = W @ (K2 @ (W.T @ Y))
     return pot0[:, None] * Y - pot_y, z
+
+
+def transform_kl(Pc, Yq, Yr, dof=1.0):
+    """Mean over query points of KL(p_i || q_i), q_i the kernel to the reference map
+    normalised per query point (the objective ``TSNEEmbedding.transform`` minimises)."""
+    W = kernel(sq_distances(Yq, Yr), dof)
+    Q = W / W.sum(1, keepdims=True)
+    m = Pc > 0
+    return float(np.sum(Pc[m] * np.log(Pc[m] / Q[m])) / len(Yq))

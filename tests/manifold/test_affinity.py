@@ -1,12 +1,16 @@
 import numpy as np
 import pytest
 
+from threadpoolctl import threadpool_info
+
 from sknetphys.manifold._affinity import (
+    _single_threaded_blas,
     conditional_probabilities,
     joint_probabilities_dense,
     joint_probabilities_knn,
     nearest_neighbors,
 )
+from sknetphys.manifold._kernels_affinity import dense_sq_distances, symmetrise
 
 from . import naive
 
@@ -79,6 +83,53 @@ def test_joint_probabilities_match_naive(X):
     D = joint_probabilities_dense(X, 10.0)
     np.testing.assert_allclose(D, naive.joint_probabilities(X, 10.0), rtol=1e-3, atol=1e-12)
     assert np.all(np.diag(D) == 0)
+    assert abs(D.sum() - 1) < 1e-12 and np.array_equal(D, D.T)
+
+
+def test_dense_kernels_match_naive(X):
+    D = np.empty((100, 100))
+    dense_sq_distances(X, D)
+    R = naive.sq_distances(X, X)
+    np.fill_diagonal(R, np.inf)
+    np.testing.assert_allclose(D, R, rtol=1e-13)
+    assert np.all(np.isinf(np.diag(D)))
+    A = np.random.default_rng(0).random((7, 7))
+    np.fill_diagonal(A, 0.0)  # as the conditionals have it
+    S = A.copy()
+    symmetrise(S)
+    np.testing.assert_array_equal(S, A + A.T)
+    # an infinite distance gets p = 0 and leaves the rest as without it
+    d2 = naive.knn(X, 30)[1]
+    p_inf, _ = conditional_probabilities(np.hstack([d2, np.full((100, 1), np.inf)]), 10.0)
+    p, _ = conditional_probabilities(d2, 10.0)
+    assert np.all(p_inf[:, -1] == 0)
+    np.testing.assert_array_equal(p_inf[:, :-1], p)
+
+
+def test_dense_other_metric(X):
+    D = np.abs(X[:, None] - X[None]).sum(-1) ** 2
+    P = joint_probabilities_dense(X, 10.0, metric="manhattan")
+    rows = np.zeros((100, 100))
+    for i in range(100):
+        others = np.arange(100) != i
+        rows[i, others] = naive.conditional_row(D[i, others], 10.0)
+    R = (rows + rows.T) / (rows + rows.T).sum()
+    np.testing.assert_allclose(P, R, rtol=1e-3, atol=1e-12)
+
+
+def test_single_threaded_blas_is_shared_by_overlapping_callers():
+    def threads():
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    start = threads()
+    a, b = _single_threaded_blas(), _single_threaded_blas()
+    a.__enter__()
+    b.__enter__()
+    assert all(t == 1 for t in threads())
+    a.__exit__(None, None, None)  # the first out: b still needs one thread
+    assert all(t == 1 for t in threads())
+    b.__exit__(None, None, None)  # the last out restores
+    assert threads() == start
 
 
 def test_trustworthiness_and_knn_accuracy_match_sklearn(X):
@@ -98,3 +149,14 @@ def test_trustworthiness_and_knn_accuracy_match_sklearn(X):
 
     ref = cross_val_score(KNeighborsClassifier(5), maps[0], y, cv=LeaveOneOut()).mean()
     assert acc == pytest.approx(ref, abs=0.03)  # ties broken differently
+
+
+@pytest.mark.parametrize("dof", [1.0, 0.6])
+def test_kl_divergence_metric_matches_naive(X, dof):
+    from sknetphys.manifold._metrics import kl_divergence
+
+    P = joint_probabilities_knn(X, 10.0)
+    Y = np.random.default_rng(0).normal(0, 3, (100, 2))
+    ref = naive.kl_divergence(P.toarray(), Y, dof)
+    assert kl_divergence(P, Y, dof) == pytest.approx(ref, rel=1e-12)
+    assert kl_divergence(P.toarray(), Y, dof) == pytest.approx(ref, rel=1e-12)

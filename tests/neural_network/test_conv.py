@@ -55,6 +55,8 @@ def test_2d_3d_4d_inputs_give_the_same_network(digits):
     # any of the three forms predicts with any fitted model
     p = fits[1].predict_proba(X[:20])
     np.testing.assert_allclose(p, fits[1].predict_proba(X[:20].reshape(-1, 8, 8, 1)))
+    np.testing.assert_array_equal(fits[1].layer_activations(X[:20].reshape(-1, 8, 8), 0),
+                                  fits[1].layer_activations(X[:20], 0))
     with pytest.raises(ValueError, match="fitted on"):
         fits[0].predict(X[:20].reshape(-1, 4, 16))
 

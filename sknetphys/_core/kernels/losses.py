@@ -5,6 +5,9 @@ Each ``*_loss`` kernel takes the raw outputs ``z`` (logits for the classifiers) 
 output activation with its loss makes the delta simply ``(y_out - t) / n``. Dividing by ``n``
 (the batch size) is the caller's job through ``inv_n``.
 
+The Poisson loss pairs the same way with an exponential output (a log link): its delta is
+``(exp(z) - t) / n``.
+
 The quadratic cost on sigmoid or softmax outputs (the lecture's comparison with
 cross-entropy) has no such cancellation: its delta carries the activation's derivative,
 which is what makes it learn slowly from confidently wrong outputs.
@@ -26,6 +29,23 @@ def squared_loss(z, t, inv_n, delta):
             total += d * d
             delta[i, j] = d * inv_n
     return 0.5 * total * inv_n
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def poisson_loss(z, t, inv_n, delta):
+    """Exponential output y = exp(z), half Poisson deviance
+    C = 1/n sum (t log(t / y) - t + y) (zero at y = t; t >= 0)."""
+    n, m = z.shape
+    total = 0.0
+    for i in range(n):
+        for j in range(m):
+            y = math.exp(z[i, j])
+            ti = t[i, j]
+            total += y - ti * z[i, j]
+            if ti > 0:
+                total += ti * (math.log(ti) - 1.0)
+            delta[i, j] = (y - ti) * inv_n
+    return total * inv_n
 
 
 @njit(cache=True, error_model="numpy", inline="always", nogil=True)

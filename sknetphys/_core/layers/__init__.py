@@ -3,6 +3,7 @@
 from ._base import ACTIVATIONS, INITIALIZERS, Layer, LayerSpec, activation_code
 from .conv import AvgPool2D, Conv2D, MaxPool2D, RandomShiftRotate, UpSampling2D
 from .dense import Dense, Dropout, Flatten
+from .noise import GaussianNoise, KLSparsity, MaskingNoise, SaltPepperNoise
 
 __all__ = [
     "ACTIVATIONS",
@@ -11,11 +12,14 @@ __all__ = [
     "Dense",
     "Dropout",
     "Flatten",
+    "GaussianNoise",
     "INITIALIZERS",
     "Layer",
     "LayerSpec",
+    "MaskingNoise",
     "MaxPool2D",
     "RandomShiftRotate",
+    "SaltPepperNoise",
     "UpSampling2D",
     "activation_code",
 ]

@@ -18,6 +18,9 @@ Runtime contract (shapes exclude the batch axis; arrays are C-contiguous):
 - ``backward(dy, need_dx)``: ``dy`` is dLoss/d(output) and may be overwritten. Write the
   parameter gradients into the bound gradient views (overwrite, never accumulate) and return
   dLoss/d(input) when ``need_dx`` (else ``None``).
+- ``batch_statistics``: True for a layer whose training pass depends on the whole batch (the
+  sparsity penalty of mean activations). The network then trains each batch in one part and
+  adds the layer's ``penalty`` (set by its last training forward) to the batch's loss.
 """
 
 import math
@@ -140,6 +143,8 @@ class Layer:
     code = IDENTITY
     receives_input = False  # set by the network on its first layer (raw data comes in)
     training_only = False  # True for layers that are the identity at inference (dropout)
+    batch_statistics = False  # see the module docstring
+    penalty = 0.0
 
     def __init__(self, input_shape, output_shape, dtype):
         self.input_shape = tuple(input_shape)

@@ -153,10 +153,10 @@ class _DropoutLayer(Layer):
         if not self._active:
             return x
         n = x.shape[0]
-        u = self._u[:n]
-        rng.random(out=u.reshape(-1), dtype=self.dtype.type)
+        u = self._u[:n].reshape(-1)
+        rng.random(out=u, dtype=self.dtype.type)
         y = self._y[:n]
-        dropout_forward(x.reshape(-1), u.reshape(-1), self.rate, y.reshape(-1))
+        self._mask(np.ascontiguousarray(x).reshape(-1), u, y.reshape(-1))
         return y
 
     def backward(self, dy, need_dx):
@@ -166,8 +166,16 @@ class _DropoutLayer(Layer):
             return dy
         n = dy.shape[0]
         dx = self._dx[:n]
-        dropout_backward(dy.reshape(-1), self._u[:n].reshape(-1), self.rate, dx.reshape(-1))
+        self._mask_backward(np.ascontiguousarray(dy).reshape(-1), self._u[:n].reshape(-1),
+                            dx.reshape(-1))
         return dx
+
+    # flat arrays; ``u`` holds the uniform draws (subclasses: other masks, see noise.py)
+    def _mask(self, x, u, y):
+        dropout_forward(x, u, self.rate, y)
+
+    def _mask_backward(self, dy, u, dx):
+        dropout_backward(dy, u, self.rate, dx)
 
 
 class Flatten(LayerSpec):

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from sknetphys._core.losses import (
+    PoissonLoss,
     SigmoidCrossEntropy,
     SigmoidSquaredLoss,
     SoftmaxCrossEntropy,
@@ -16,12 +17,15 @@ CASES = [
     (SigmoidCrossEntropy, naive_dense.sigmoid_bce_loss, "binary"),
     (SigmoidSquaredLoss, naive_dense.sigmoid_squared_loss, "binary"),
     (SoftmaxSquaredLoss, naive_dense.softmax_squared_loss, "onehot"),
+    (PoissonLoss, naive_dense.poisson_loss, "counts"),
 ]
 
 
 def _targets(kind, rng, shape):
     if kind == "real":
         return rng.normal(size=shape)
+    if kind == "counts":  # zeros included: the t log t term vanishes there
+        return rng.poisson(2.0, size=shape).astype(float)
     if kind == "onehot":
         return np.eye(shape[1])[rng.integers(shape[1], size=shape[0])]
     return rng.integers(0, 2, size=shape).astype(float)
@@ -63,6 +67,18 @@ def test_output_transforms():
     np.testing.assert_array_equal(SquaredLoss().transform(z.copy()), z)
     np.testing.assert_allclose(SoftmaxSquaredLoss().transform(z.copy()), naive_dense.softmax(z))
     np.testing.assert_allclose(SigmoidSquaredLoss().transform(z.copy()), 1 / (1 + np.exp(-z)))
+    np.testing.assert_allclose(PoissonLoss().transform(z.copy()), np.exp(z))
+
+
+def test_poisson_loss_is_zero_at_a_perfect_fit_and_matches_scikit_learn():
+    from sklearn.neural_network._base import poisson_loss as sk_poisson
+
+    t = np.array([[0.0, 1.0], [3.0, 0.5]])
+    z = np.log(np.where(t > 0, t, 1e-300))
+    assert PoissonLoss()(z, t, np.empty_like(z)) == pytest.approx(0.0, abs=1e-12)
+    z = np.array([[0.3, -1.0], [2.0, 0.1]])
+    # scikit-learn averages over samples and sums over outputs, as ours
+    assert PoissonLoss()(z, t, np.empty_like(z)) == pytest.approx(sk_poisson(t, np.exp(z)))
 
 
 def test_cross_entropy_is_finite_for_huge_logits():
