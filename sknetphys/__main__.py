@@ -1,8 +1,10 @@
 """``python -m sknetphys``: the quick-start demo on sklearn's embedded digits dataset.
 
 Trains sknetphys dense and convolutional networks inside sklearn Pipelines and prints test
-accuracy and timings beside sklearn's own MLPClassifier on the same split; then draws a t-SNE
-map of the digits (a PNG when matplotlib is installed).
+accuracy and timings beside sklearn's own MLPClassifier on the same split; an autoencoder
+gives the digits 32 codes, a classifier learns from those, and one digit is shown with its
+reconstruction; last, t-SNE maps of the digits, ours beside sklearn's TSNE (ours as a PNG
+when matplotlib is installed).
 
 numba compiles sknetphys' kernels the first time they run, once per installation (they are
 cached). The demo does that first, on a few rows, and says how long it took; the timings
@@ -15,17 +17,28 @@ import warnings
 
 import numpy as np
 from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import MinMaxScaler
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
-from . import AvgPool2D, Conv2D, ConvClassifier, Flatten, MaxPool2D, MLPClassifier
+from . import (
+    Autoencoder,
+    AvgPool2D,
+    Conv2D,
+    ConvClassifier,
+    Flatten,
+    MaxPool2D,
+    MLPClassifier,
+)
 from .compile import CompileLog, cache_location, run_layers, run_tasks
-from .manifold._demo import tsne_demo
+from .manifold._demo import sklearn_tsne_demo, tsne_demo
 
 _WARM_ROWS = 128  # rows for the warm-up fits: enough for a few batches of every network
+_N_CODES = 32
 _HERE = "sknetphys.__main__:"  # the warm-up tasks, as worker processes find them
 
 
@@ -55,12 +68,18 @@ def _networks(epochs, seed):
     ]
 
 
-def _warm_up(models):
-    """Fit and score ``models`` on a few rows: numba compiles (or loads) exactly the kernels
-    the timed runs use."""
+def _autoencoder(epochs, seed):
+    return Autoencoder((_N_CODES,), batch_size=32, max_iter=epochs, random_state=seed)
+
+
+def _warm_up(models, autoencoder=True):
+    """Fit and score ``models`` (and the autoencoder) on a few rows: numba compiles (or
+    loads) exactly the kernels the timed runs use."""
     X_train, X_test, y_train, y_test = (a[:_WARM_ROWS] for a in _digits(0))
     for _, model in models:
         _fit(make_pipeline(MinMaxScaler(), model), X_train, y_train).score(X_test, y_test)
+    if autoencoder:
+        _autoencoder_section(_autoencoder(1, 0), X_train, X_test, y_train, y_test)
 
 
 def warm_up_networks():
@@ -88,9 +107,48 @@ def warm_up_max_pooling():
 
 
 def warm_up_tsne():
-    """The t-SNE map of the demo on a few digits (more than its 90 neighbours each)."""
+    """Both t-SNE maps of the demo on a few digits (more than their 90 neighbours each)."""
     X, y = load_digits(return_X_y=True)
     tsne_demo(X[:150], y[:150])
+    sklearn_tsne_demo(X[:150], y[:150])
+
+
+def _autoencoder_section(ae, X_train, X_test, y_train, y_test, notes=None):
+    """Fit the autoencoder; print (with ``notes``) its figures, a classifier on its codes,
+    and a test digit beside its reconstruction."""
+    scaler = MinMaxScaler().fit(X_train)
+    S_train, S_test = scaler.transform(X_train), scaler.transform(X_test)
+    _, fit_s, fit_c = _measure(lambda: _fit(ae, S_train, None))
+    codes, encode_s, encode_c = _measure(lambda: ae.transform(S_test))
+    rebuilt = ae.inverse_transform(codes)
+    error = -ae.score(S_test)
+    pca = PCA(_N_CODES).fit(S_train)
+    pca_error = float(((pca.inverse_transform(pca.transform(S_test)) - S_test) ** 2).mean())
+
+    def accuracy(train, test):
+        clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+        return _fit(clf, train, y_train).score(test, y_test)
+
+    on_codes = accuracy(ae.transform(S_train), codes)
+    if notes is None:
+        return
+    on_pixels = accuracy(S_train, S_test)
+    print(f"  sknetphys Autoencoder                            fit {fit_s:6.2f} s"
+          f"{notes.mark(fit_c)}   encode {encode_s * 1e3:5.1f} ms{notes.mark(encode_c)}\n"
+          f"  reconstruction error (test MSE) {error:.4f}; PCA with {_N_CODES} components "
+          f"{pca_error:.4f}\n"
+          f"  LogisticRegression on the codes: accuracy {on_codes:.2%} "
+          f"(on the 64 pixels: {on_pixels:.2%})\n"
+          "  a test digit and its reconstruction:")
+    for left, right in zip(_ascii(S_test[0]), _ascii(rebuilt[0])):
+        print(f"      {left}      {right}")
+
+
+def _ascii(image):
+    """An 8x8 image in [0, 1] as 8 lines of characters, two per pixel."""
+    shades = " .:-=+*#%@"
+    levels = np.clip((np.asarray(image) * len(shades)).astype(int), 0, len(shades) - 1)
+    return ["".join(shades[v] * 2 for v in row) for row in levels.reshape(8, 8)]
 
 
 def _fit(model, X, y):
@@ -146,6 +204,8 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--png", default="sknetphys_tsne_digits.png",
                         help="where to write the t-SNE map (needs matplotlib)")
+    parser.add_argument("--tsne-samples", type=int, default=None,
+                        help="digits in the t-SNE maps (default: all 1797)")
     parser.add_argument("--jobs", type=int, default=2,
                         help="processes to compile the kernels in on a first run (default 2)")
     args = parser.parse_args(argv)
@@ -169,14 +229,25 @@ def main(argv=None):
             print(f"  {name:<48s} accuracy {acc:6.2%}   fit {fit_s:6.2f} s{notes.mark(fit_c)}"
                   f"   predict {pred_s * 1e3:6.1f} ms{notes.mark(pred_c)}", flush=True)
 
-    X, y = load_digits(return_X_y=True)
-    print(f"\nt-SNE map of all {len(X)} digits (TSNEEmbedding, perplexity 30):")
-    res, _, tsne_c = _measure(lambda: tsne_demo(X, y, out_png=args.png, random_state=args.seed))
-    print(f"  method {res['method']}, {res['time_s']:.2f} s{notes.mark(tsne_c)}, "
-          f"KL divergence {res['kl_divergence']:.3f}, 10-NN label accuracy in the map "
-          f"{res['knn_accuracy']:.2%}")
-    print(f"  map written to {res['png']}" if res["png"] else
-          "  (install matplotlib, extra 'plot', to get the map as a PNG)")
+    print(f"\nAutoencoder 64-{_N_CODES}-64 (relu, Adam, batch 32): {_N_CODES} codes per digit")
+    _autoencoder_section(_autoencoder(args.epochs, args.seed), X_train, X_test, y_train, y_test,
+                         notes)
+
+    X, y = (a[: args.tsne_samples] for a in load_digits(return_X_y=True))
+    print(f"\nt-SNE maps of {len(X)} digits (perplexity 30; the KL divergence of each map "
+          "under one P):")
+    maps = [("sknetphys TSNEEmbedding", lambda: tsne_demo(X, y, out_png=args.png,
+                                                          random_state=args.seed)),
+            ("sklearn   TSNE", lambda: sklearn_tsne_demo(X, y, random_state=args.seed))]
+    for name, run in maps:
+        res, _, compiling = _measure(run)
+        method = res["method"].rpartition(" ")[2]
+        print(f"  {name:<24s} {method:<11s} {res['time_s']:6.2f} s{notes.mark(compiling)}   "
+              f"KL {res['kl_divergence']:.3f}   10-NN accuracy in the map "
+              f"{res['knn_accuracy']:.2%}", flush=True)
+        if "png" in res:
+            print(f"  (our map written to {res['png']})" if res["png"] else
+                  "  (install matplotlib, extra 'plot', to get our map as a PNG)")
     notes.print()
     return 0
 

@@ -219,7 +219,8 @@ def _quiet():
 
 def _dense(dtype):
     from ._core.losses import SigmoidSquaredLoss, SoftmaxSquaredLoss
-    from .neural_network import MLPClassifier, MLPRegressor
+    from .layers import SaltPepperNoise
+    from .neural_network import Autoencoder, MLPClassifier, MLPRegressor
     from .optimizers import SGD, Adadelta, Adagrad, Adam, RMSprop
 
     _quiet()
@@ -228,14 +229,18 @@ def _dense(dtype):
     X_sparse = X * (rng.random(X.shape) < 0.1)  # the input layer's sparse route
     y = np.arange(64) % 3
     Y = rng.random((64, 2)) < 0.5  # multilabel: sigmoid outputs
-    common = dict(hidden_layer_sizes=(8,), max_iter=1, batch_size=32, dtype=dtype,
-                  random_state=0)
+    common = dict(max_iter=1, batch_size=32, dtype=dtype, random_state=0)
     for optimizer in (Adam(), SGD(momentum=0.9), SGD(momentum=0.0), Adagrad(), RMSprop(),
                       Adadelta()):
         for data in (X, X_sparse):
-            MLPClassifier(optimizer=optimizer, **common).fit(data, y).predict_proba(data)
-    MLPClassifier(dropout=0.2, **common).fit(X, Y).predict_proba(X)
-    MLPRegressor(**common).fit(X, X[:, 0]).predict(X)
+            MLPClassifier((8,), optimizer=optimizer, **common).fit(data, y).predict_proba(data)
+    MLPClassifier((8,), dropout=0.2, **common).fit(X, Y).predict_proba(X)
+    for loss in ("squared_error", "poisson"):
+        MLPRegressor((8,), loss=loss, **common).fit(X, X[:, 0]).predict(X)
+    for noise in ("gaussian", "masking", "salt_pepper"):  # denoising; a sparse code layer
+        Autoencoder((4,), code_activation="logistic", noise=noise, sparsity_weight=0.1,
+                    **common).fit(X).transform(X)
+    run_layers([SaltPepperNoise()], X.shape[1:], dtype, SaltPepperNoise)  # its backward too
     z, t = X[:, :3].copy(), np.eye(3, dtype=dtype)[y]
     for loss in (SigmoidSquaredLoss(), SoftmaxSquaredLoss()):
         loss(z, t, np.empty_like(z))
@@ -275,7 +280,8 @@ def _conv(dtype):
 
 def _tsne():
     from .manifold import TSNEEmbedding
-    from .manifold._metrics import knn_accuracy, trustworthiness
+    from .manifold._affinity import joint_probabilities_knn
+    from .manifold._metrics import kl_divergence, knn_accuracy, trustworthiness
 
     rng = np.random.default_rng(0)
     X = rng.random((120, 5))
@@ -285,6 +291,7 @@ def _tsne():
         est.transform(X[:3] + 0.01)
     knn_accuracy(Y, np.arange(120) % 3, 5)
     trustworthiness(X, [Y], 5)
+    kl_divergence(joint_probabilities_knn(X, 10.0), Y)
 
 
 def _datasets():
