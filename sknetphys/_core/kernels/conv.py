@@ -206,13 +206,18 @@ def conv_forward_t(x, wm, b, code, kh, kw, sh, sw, pt, pl, oh, ow, cols_t, xp, y
 
 
 @njit(cache=True, nogil=True)
-def conv_backward_t(dy, y, wm, code, kh, kw, sh, sw, pt, pl, oh, ow, cols_t, xp, dw, db,
-                    need_dx, dx):
-    """Gradients of :func:`conv_forward_t`, with ``cols_t`` as it left it (overwritten
-    with d(cols_t) when ``need_dx``)."""
+def conv_backward_t(dy, y, wm, code, cols_t, dw, db):
+    """The weight and bias gradients of :func:`conv_forward_t`, with ``cols_t`` as it left
+    it; ``dy`` = dLoss/dy is overwritten with dLoss/dz (for :func:`conv_input_grad_t`)."""
     activation_grad(y, dy, code)
     column_sums(dy, db)
     gemm(NO_TRANS, NO_TRANS, 1.0, cols_t, dy, 0.0, dw)
-    if need_dx:
-        gemm(NO_TRANS, TRANS, 1.0, wm, dy, 0.0, cols_t)
-        col2im_t(cols_t, kh, kw, sh, sw, pt, pl, oh, ow, dx, xp)
+
+
+@njit(cache=True, nogil=True)
+def conv_input_grad_t(dz, wm, kh, kw, sh, sw, pt, pl, oh, ow, cols_t, xp, dx):
+    """dLoss/dx of :func:`conv_forward_t` from ``dz`` = dLoss/dz: ``col2im_t(wm @ dz.T)``,
+    after :func:`conv_backward_t` (``cols_t`` is overwritten). A kernel of its own: this
+    layout serves input layers, which need no dx, so they never compile this (0.7 s)."""
+    gemm(NO_TRANS, TRANS, 1.0, wm, dz, 0.0, cols_t)
+    col2im_t(cols_t, kh, kw, sh, sw, pt, pl, oh, ow, dx, xp)
