@@ -10,9 +10,8 @@ compilation (see the README).
 
 The kernels are compiled by running small workloads (tiny networks of every layer type,
 every optimizer and loss, in float32 and float64; t-SNE with every gradient method; the
-Ising sampler): numba
-then compiles exactly the variants that real fits and predictions use. ``--jobs`` spreads
-the workloads over processes.
+Ising sampler): numba then compiles exactly the variants that real fits and predictions
+use. ``--jobs`` spreads the workloads over processes.
 
 :class:`CompileLog` records which kernels numba compiles and how long each takes, from
 numba's compile events (they fire on cache misses only).
@@ -150,9 +149,9 @@ def kernel_modules():
 
 
 def kernels(loaded_only=False):
-    """``{qualified name: [signatures]}`` of the package's numba kernels in this process:
-    those it has compiled or loaded from the cache, or with ``loaded_only=False`` every
-    kernel of the kernel modules (imported here), with an empty list for those not used yet.
+    """``{qualified name: [signatures]}``: every numba kernel of the package (its kernel
+    modules are imported), with the signatures this process has compiled or loaded from the
+    cache so far; with ``loaded_only``, only the kernels that have some.
 
     Functions marked ``inline="always"`` are left out: numba copies them into their callers
     and never compiles them on their own.
@@ -309,9 +308,10 @@ TASKS = {
     "conv-float64": lambda: _conv(np.float64),
     "tsne": _tsne,
 }
-# Rough compile seconds of each, to share them out between processes.
-_COST = {"datasets": 2, "dense-float32": 6, "dense-float64": 5, "conv-float32": 30, "conv-float64": 25,
-         "tsne": 35}
+# Rough compile seconds of each on a fresh cache (2-core machine), to share them out between
+# processes.
+_COST = {"datasets": 5, "dense-float32": 15, "dense-float64": 15, "conv-float32": 25,
+         "conv-float64": 25, "tsne": 15}
 
 
 def _resolve(task):
