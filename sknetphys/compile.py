@@ -192,21 +192,23 @@ def uncovered(used):
 
 # --- workloads: small fits that take every path real ones take ----------------------------
 
-def run_layers(specs, input_shape, dtype, kinds, rows=8):
+def run_layers(specs, input_shape, dtype, kinds, need_dx=None, rows=8):
     """Run each layer of the network ``specs`` builds on ``input_shape`` whose spec is one
     of ``kinds`` on its own, at its input shape in that network: forward for training and
-    for prediction, and backward. Its kernels are then compiled (or loaded) without the rest
-    of the network's, so that processes can share out one network's kernels."""
+    for prediction, and backward (asked for the input gradient when the network would ask,
+    or as ``need_dx`` says). Its kernels are then compiled (or loaded) without the rest of
+    the network's, so that processes can share out one network's kernels."""
     from ._core.network import Network
 
     rng = np.random.default_rng(0)
-    for spec, layer in zip(specs, Network(specs, input_shape, dtype).layers):
+    net = Network(specs, input_shape, dtype)
+    for spec, layer, dx in zip(specs, net.layers, net._need_dx):
         if isinstance(spec, kinds):
             alone = Network([spec], layer.input_shape, dtype)
             alone.init_params(rng)
             x = rng.random((rows,) + layer.input_shape).astype(dtype)
             y = alone.forward(x, training=True, rng=rng)
-            alone.layers[0].backward(np.ones_like(y), True)
+            alone.layers[0].backward(np.ones_like(y), dx if need_dx is None else need_dx)
             alone.predict(x)
 
 
@@ -239,7 +241,7 @@ def _dense(dtype):
     for noise in ("gaussian", "masking", "salt_pepper"):  # denoising; a sparse code layer
         Autoencoder((4,), code_activation="logistic", noise=noise, sparsity_weight=0.1,
                     **common).fit(X).transform(X)
-    run_layers([SaltPepperNoise()], X.shape[1:], dtype, SaltPepperNoise)  # its backward too
+    run_layers([SaltPepperNoise()], X.shape[1:], dtype, SaltPepperNoise, need_dx=True)
     z, t = X[:, :3].copy(), np.eye(3, dtype=dtype)[y]
     for loss in (SigmoidSquaredLoss(), SoftmaxSquaredLoss()):
         loss(z, t, np.empty_like(z))
