@@ -50,7 +50,7 @@ def _digits(seed):
 
 
 def _networks(epochs, seed):
-    """``[(section, [(name, pipeline), ...]), ...]``: every network the demo times."""
+    """``[(section, [(name, estimator), ...]), ...]``: every network the demo times."""
     dense = dict(hidden_layer_sizes=(100,), batch_size=32, max_iter=epochs, random_state=seed)
     conv = dict(input_shape=(8, 8, 1), batch_size=32, max_iter=epochs, random_state=seed)
     return [
