@@ -70,6 +70,12 @@ _dgemm = types.ExternalFunction("sknetphys_dgemm", types.void(*([types.voidptr] 
 _sgemv = types.ExternalFunction("sknetphys_sgemv", types.void(*([types.voidptr] * 11)))
 _dgemv = types.ExternalFunction("sknetphys_dgemv", types.void(*([types.voidptr] * 11)))
 
+# Transpose flags for kernels that call gemm: numba types a literal True or False as a
+# constant of its own type and compiles gemm once per combination (three per dtype in the
+# conv kernels), while numpy bools are plain booleans: one gemm per dtype.
+TRANS, NO_TRANS = np.bool_(True), np.bool_(False)
+_T, _N = ord("T"), ord("N")  # BLAS' flags (ord() inside a kernel costs compile time)
+
 
 @njit(cache=True, nogil=True)
 def _lead(a):
@@ -105,8 +111,8 @@ def gemm(trans_a, trans_b, alpha, a, b, beta, c):
                 c[i, j] *= beta
         return
     flags = np.empty(2, np.uint8)
-    flags[0] = ord("T") if trans_b else ord("N")
-    flags[1] = ord("T") if trans_a else ord("N")
+    flags[0] = _T if trans_b else _N
+    flags[1] = _T if trans_a else _N
     ints = np.empty(6, np.int64)  # BLAS' m, n, k and leading dimensions
     ints[0], ints[1], ints[2] = n, m, k
     ints[3], ints[4], ints[5] = _lead(b), _lead(a), _lead(c)
@@ -134,7 +140,7 @@ def column_sums(a, out):
         return
     ones = np.ones(m, a.dtype)
     flags = np.empty(1, np.uint8)
-    flags[0] = ord("N")  # a row-major is a.T column-major, the matrix we want
+    flags[0] = _N  # a row-major is a.T column-major, the matrix we want
     ints = np.empty(4, np.int64)  # m, n, lda, increment
     ints[0], ints[1], ints[2], ints[3] = n, m, _lead(a), 1
     scalars = np.empty(2, a.dtype)

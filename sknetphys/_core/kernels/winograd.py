@@ -39,7 +39,7 @@ import numpy as np
 from numba import njit, uint64
 
 from .activations import RELU, _f, activation_grad
-from .blas import column_sums, gemm
+from .blas import NO_TRANS, TRANS, column_sums, gemm
 
 
 def minimal_filtering(r, m=2):
@@ -279,7 +279,7 @@ def winograd_forward(x, W, b, code, G, AT, BT, pt, pl, V, M, Vk, U, P, Q, y):
         input_transform(x[i0:i1], pt, pl, BT, Vc, P, AT.shape[0])
         for xi in range(nt):
             expand_rows(Vc, xi, kh, oh, vk)
-            gemm(False, False, 1.0, vk, U[xi], 0.0, Mc[xi])
+            gemm(NO_TRANS, NO_TRANS, 1.0, vk, U[xi], 0.0, Mc[xi])
         output_transform(Mc, AT, b, code, y[i0:i1], Q)
 
 
@@ -306,9 +306,9 @@ def winograd_backward(dy, y, code, G, AT, BT, pt, pl, V, M, Vk, U, dU, P, Q, dW,
         output_transform_adjoint(dy[i0:i1], AT, dM, Q)
         for xi in range(nt):
             expand_rows(Vc, xi, kh, oh, vk)
-            gemm(True, False, 1.0, vk, dM[xi], 0.0 if i0 == 0 else 1.0, dU[xi])
+            gemm(TRANS, NO_TRANS, 1.0, vk, dM[xi], 0.0 if i0 == 0 else 1.0, dU[xi])
             if need_dx:
-                gemm(False, True, 1.0, dM[xi], U[xi], 0.0, vk)
+                gemm(NO_TRANS, TRANS, 1.0, dM[xi], U[xi], 0.0, vk)
                 expand_rows_adjoint(vk, xi, kh, oh, Vc)
         if need_dx:
             input_transform_adjoint(Vc, pt, pl, BT, dx[i0:i1], P, AT.shape[0])

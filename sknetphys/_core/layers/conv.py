@@ -14,6 +14,7 @@ from ..kernels.conv import (
     conv_backward_t,
     conv_forward,
     conv_forward_t,
+    conv_input_grad_t,
     pad_shape,
 )
 from ..kernels.pool import (
@@ -243,8 +244,10 @@ class _Conv2DLayer(Layer):
                                  self._M, self._Vk, self._U, self._dU, self._wg_xp, self._wg_q,
                                  dW, db, need_dx, dx)
         elif self.transposed:
-            conv_backward_t(dy2, y2, wm, self.code, *self._geometry, self._cols_t_view(n),
-                            self._xp, dw2, db, need_dx, dx)
+            cols_t = self._cols_t_view(n)
+            conv_backward_t(dy2, y2, wm, self.code, cols_t, dw2, db)
+            if need_dx:
+                conv_input_grad_t(dy2, wm, *self._geometry, cols_t, self._xp, dx)
         else:
             conv_backward(x, dy2, y2, wm, self.code, *self._geometry, self._cols, self._xp,
                           dw2, db, need_dx, dx)

@@ -1,5 +1,6 @@
 """The BLAS calls numba kernels make, against numpy."""
 
+import dis
 import glob
 import os
 import subprocess
@@ -7,9 +8,11 @@ import sys
 
 import numpy as np
 import pytest
+from numba import njit, types
 
 from sknetphys._core.kernels import blas
-from sknetphys._core.kernels.blas import column_sums, gemm
+from sknetphys._core.kernels.blas import NO_TRANS, TRANS, column_sums, gemm
+from sknetphys.compile import kernel_modules
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -33,6 +36,32 @@ def test_gemm_matches_numpy_on_views(dtype, trans_a, trans_b):
     outside = np.ones(c.shape, bool)
     outside[1:, 3 : 3 + n] = False
     np.testing.assert_array_equal(c[outside], before[outside])  # nothing else written
+
+
+def test_kernels_pass_gemm_flags_that_compile_one_variant():
+    # numba compiles a kernel once per argument types, and a literal True or False has a
+    # type of its own: kernels pass TRANS / NO_TRANS, plain booleans to numba
+    @njit
+    def caller(a, c):
+        gemm(TRANS, NO_TRANS, 1.0, a, a, 0.0, c)
+
+    a = np.ones((3, 2))
+    caller(a, np.zeros((2, 2)))
+    assert all(not isinstance(t, types.Literal) for sig in gemm.signatures for t in sig[:2])
+    calls = 0
+    for module in kernel_modules():
+        for value in vars(module).values():
+            code = getattr(getattr(value, "py_func", None), "__code__", None)
+            if code is None or "gemm" not in code.co_names:
+                continue
+            ops = list(dis.get_instructions(code))
+            for i, op in enumerate(ops):
+                if op.opname == "LOAD_GLOBAL" and op.argval == "gemm":
+                    calls += 1
+                    flags = ops[i + 1 : i + 3]
+                    assert [f.opname for f in flags] == ["LOAD_GLOBAL"] * 2, value
+                    assert {f.argval for f in flags} <= {"TRANS", "NO_TRANS"}, value
+    assert calls >= 10
 
 
 def test_gemm_degenerate_sizes():
