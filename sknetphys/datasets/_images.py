@@ -120,8 +120,8 @@ def make_function_image(func_or_image, n_samples=1000, *, bounds=(-0.5, 0.5), gr
     return X, y, grid
 
 
-def make_circle_images(n_samples=1000, size=28, *, radius=(3, 6), noise=0.0,
-                       random_state=None, return_params=False):
+def make_circle_images(n_samples=1000, size=28, radius=(3, 6), noise=0.0,
+                       random_state=None, *, return_params=False):
     """Images of one filled circle each, at random places and of random radii.
 
     The lecture's algorithmically generated images for autoencoders. Each circle lies wholly
