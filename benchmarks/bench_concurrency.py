@@ -43,7 +43,7 @@ def _data(rows):
 
     folder = find_mnist_dir()
     if folder is not None:
-        X, y = load_mnist(folder, subset="test")
+        X, y = load_mnist(folder, subset="test", return_X_y=True)
     else:
         rng = np.random.default_rng(0)
         X = (rng.random((10_000, 784)) < 0.19).astype(np.float32) * rng.random(

@@ -12,15 +12,11 @@ by the estimator, so it survives ``partial_fit`` and ``warm_start``:
 Optionally, ``sparse_input_update(state, l2)`` returns an update that the input layer
 applies to its weights while computing their gradient (Adam has one); ``step`` is then
 called with ``start=`` the number of entries already updated.
-
-Large updates are split into contiguous ranges, one per thread (every entry's update is
-independent of the others', so the result does not depend on the split).
 """
 
 import numpy as np
 
 from ._params import ParamsMixin
-from ._threads import n_threads, run_parallel
 from .kernels.optim import (
     TINY,
     adadelta_step,
@@ -34,23 +30,6 @@ from .kernels.optim import (
 
 
 SCHEDULES = ("constant", "invscaling", "adaptive")
-
-# Work large enough to share between the threads; below it, waking a thread (about 0.1 ms
-# here) costs more than it saves. Measured here (ms, one thread / split in two): Adam steps
-# over 0.2M entries 0.24 / 0.37, 1.3M 1.34 / 1.04, 4M 3.93 / 3.21 (memory-bound); the input
-# layer's fused gradient and Adam update, 784 x 256 weights at batch 100 (3.7M products)
-# 0.38 / 0.52, 784 x 800 at batch 100 (12M) 1.09 / 0.89, at batch 256 2.88 / 1.88, 784 x 2000
-# at batch 100 2.86 / 1.80.
-PARALLEL_MIN_ENTRIES = 1 << 20  # of a step
-PARALLEL_MIN_PRODUCTS = 8 << 20  # of the fused update: the batch's nonzeros x the units
-
-
-def _ranges(n, split, align=1):
-    """``range(n)`` in one contiguous range per thread if ``split``, else in one; the
-    ranges' sizes are multiples of ``align`` (so no two threads write into one cache line)."""
-    T = n_threads() if split else 1
-    size = max(1, -(-(-(-n // T)) // align) * align)
-    return [(a, min(n, a + size)) for a in range(0, n, size)] or [(0, 0)]
 _SCHEDULE_DOC = """
     Every optimizer takes the learning-rate schedules of scikit-learn's MLP:
 
@@ -81,17 +60,10 @@ class Optimizer(ParamsMixin):
         the gradient of the first ``n_decay`` entries. ``start`` > 0 when a fused update
         (``sparse_input_update``) took the entries before it."""
         state["t"] += 1
+        s = slice(start, None)
         c = params.dtype.type
-        lr, l2 = c(self.current_learning_rate(state)), c(l2)
-
-        def update(a, b):
-            s = slice(start + a, start + b)
-            self._apply(params[s], grads[s], {name: state[name][s] for name in self._state_names},
-                        state, lr, l2, max(n_decay - start - a, 0))
-
-        n = params.size - start
-        run_parallel([lambda r=r: update(*r)
-                      for r in _ranges(n, n >= PARALLEL_MIN_ENTRIES, align=64)])
+        self._apply(params[s], grads[s], {name: state[name][s] for name in self._state_names},
+                    state, c(self.current_learning_rate(state)), c(l2), max(n_decay - start, 0))
 
     def _apply(self, p, g, s, state, lr, l2, n_decay):
         """The kernel call: ``s`` holds the state arrays, sliced like ``p``; ``lr`` and ``l2``
@@ -282,15 +254,8 @@ class Adam(Optimizer):
         def update(colptr, rowidx, vals, delta, W):
             n, c = W.size, W.dtype.type
             m, v = (state[k][:n].reshape(W.shape) for k in ("m", "v"))
-            scalars = self._scalars(state, state["t"] + 1, W.dtype) + (c(l2), c(TINY))
-
-            def rows(a, b):  # the weights' rows a..b-1, from the columns a..b-1 of X
-                adam_sparse_rows_step(colptr[a:b + 1], rowidx, vals, delta, W[a:b], m[a:b],
-                                      v[a:b], *scalars)
-
-            K, N = W.shape
-            split = colptr[K] * N >= PARALLEL_MIN_PRODUCTS
-            run_parallel([lambda r=r: rows(*r) for r in _ranges(K, split)])
+            adam_sparse_rows_step(colptr, rowidx, vals, delta, W, m, v,
+                                  *self._scalars(state, state["t"] + 1, W.dtype), c(l2), c(TINY))
 
         return update
 

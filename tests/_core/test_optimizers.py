@@ -146,28 +146,3 @@ def test_adaptive_schedule_divides_by_five_down_to_1e6():
 def test_invalid_schedules_are_rejected(bad, match):
     with pytest.raises(ValueError, match=match):
         get_optimizer(SGD(**bad))
-
-
-@pytest.mark.parametrize("opt", OPTIMIZERS, ids=repr)
-@pytest.mark.parametrize("start", [0, 70])
-def test_a_step_split_between_threads_equals_one_pass(opt, start, monkeypatch):
-    """Large steps run in one range per thread; the split changes no bit of the result."""
-    from sknetphys._core import optimizers
-
-    n, n_decay = 1000, 450  # the decay boundary falls inside a range
-    p0 = np.random.default_rng(3).normal(size=n).astype(np.float32)
-    monkeypatch.setattr(optimizers, "n_threads", lambda: 3)
-    results = []
-    for min_entries in (1 << 62, 1):  # one pass, then split
-        monkeypatch.setattr(optimizers, "PARALLEL_MIN_ENTRIES", min_entries)
-        params = p0.copy()
-        state = opt.init_state(n, np.float32)
-        for g in np.random.default_rng(4).normal(size=(3, n)).astype(np.float32):
-            opt.step(params, g, state, 0.05, n_decay, start=start)
-        results.append((params, state))
-    assert len(optimizers._ranges(n - start, True, 64)) == 3
-    (p1, s1), (p2, s2) = results
-    np.testing.assert_array_equal(p1, p2)
-    assert p1[start:].tolist() != p0[start:].tolist() and np.array_equal(p1[:start], p0[:start])
-    for name in opt._state_names:
-        np.testing.assert_array_equal(s1[name], s2[name])

@@ -106,15 +106,9 @@ def test_predict_chunks_match_one_pass():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("alpha", [0.0, 0.1])
-@pytest.mark.parametrize("split", [False, True])
-def test_fused_sparse_input_adam_step_equals_gradient_then_step(dtype, alpha, split,
-                                                                 monkeypatch):
+def test_fused_sparse_input_adam_step_equals_gradient_then_step(dtype, alpha):
     # Sparse inputs (20% nonzero) take the input layer's fused gradient + Adam update; the
-    # parameters must be exactly those of computing every gradient and then stepping, also
-    # when the fused update's rows are split between threads.
-    from sknetphys._core import optimizers
-
-    monkeypatch.setattr(optimizers, "n_threads", lambda: 3)
+    # parameters must be exactly those of computing every gradient and then stepping.
     rng = np.random.default_rng(7)
     X = rng.random((48, 30)) * (rng.random((48, 30)) < 0.2)
     T = rng.normal(size=(48, 2))
@@ -135,8 +129,6 @@ def test_fused_sparse_input_adam_step_equals_gradient_then_step(dtype, alpha, sp
         xb, tb = X[start : start + 16].astype(dtype), T[start : start + 16].astype(dtype)
         for net, state in ((fused, state_f), (plain, state_p)):
             loss(net.forward(xb, training=True), tb, delta)
-            monkeypatch.setattr(optimizers, "PARALLEL_MIN_PRODUCTS",
-                                1 if split and net is fused else 1 << 62)
             if net is fused:
                 done.append(net.backward(delta, opt.sparse_input_update(state, l2)))
                 opt.step(net.params, net.grads, state, l2, n_decay, start=done[-1])
