@@ -47,12 +47,12 @@ class _DenseLayer(Layer):
     SPARSE_MAX_DENSITY = 0.3
     # In training, batches of this many rows take BLAS's dense product forward even when
     # sparse (the compressed batch still serves the backward pass, fused with the optimizer
-    # step): the sparse product's outputs outgrow the cache. Measured on MNIST batches here
-    # (ms, sparse / 2-thread BLAS / 1-thread BLAS): 784x800 at 64 rows 0.48 / 0.57 / 0.98,
-    # at 100 rows 1.28 / 0.90 / 1.45, at 256 rows 3.34 / 1.79 / 3.42; 784x2000 at 256 rows
-    # 8.3 / 4.7 / 8.8. Inference keeps the sparse route, so that a row's prediction does not
-    # depend on the size of the chunk it is computed in.
-    BLAS_FORWARD_MIN_ROWS = 96
+    # step): the sparse product's outputs outgrow the cache. Whole MNIST epochs here (one
+    # process, 8 alternating pairs, the time with BLAS forward over the time without),
+    # 784-800-10: 0.83 at batch 256 but 1.24 at batch 100, although the product alone took
+    # 1.79 against 3.34 ms at 256 rows and 0.90 against 1.28 at 100. Inference keeps the
+    # sparse route, so that a row's prediction does not depend on the chunk it is in.
+    BLAS_FORWARD_MIN_ROWS = 256
 
     def __init__(self, n_in, n_out, code, dtype):
         super().__init__((n_in,), (n_out,), dtype)

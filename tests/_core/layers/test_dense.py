@@ -31,6 +31,31 @@ def test_input_layer_sparse_route_equals_dense(density):
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-14)
 
 
+def test_large_training_batches_go_forward_by_blas_and_back_sparse(monkeypatch):
+    """From BLAS_FORWARD_MIN_ROWS rows a sparse training batch is multiplied by BLAS and
+    compressed for the backward pass; inference keeps the sparse product."""
+    from sknetphys._core.layers import dense
+
+    calls = []
+    sparse_product = dense.csc_matmul
+    monkeypatch.setattr(dense, "csc_matmul", lambda *a: calls.append(1) or sparse_product(*a))
+    rng = np.random.default_rng(3)
+    m = dense._DenseLayer.BLAS_FORWARD_MIN_ROWS
+    x = rng.normal(size=(m, 20)) * (rng.random((m, 20)) < 0.1)
+    delta = rng.normal(size=(m, 3))
+    net, reference = _net(), _net()
+    reference.layers[0].SPARSE_MAX_DENSITY = -1.0  # dense throughout
+    out = net.forward(x, training=True).copy()
+    assert calls == [] and net.layers[0]._sparse
+    net.backward(delta.copy())
+    reference.forward(x, training=True)
+    reference.backward(delta.copy())
+    np.testing.assert_allclose(out, reference.forward(x), rtol=1e-12)
+    np.testing.assert_allclose(net.grads, reference.grads, rtol=1e-12, atol=1e-14)
+    net.forward(x)
+    assert calls == [1]
+
+
 def test_only_the_first_layer_receives_input():
     net = Network([Dense(4), Dense(3), Dense(2, "identity")], (5,), np.float32)
     assert [layer.receives_input for layer in net.layers] == [True, False, False]
