@@ -18,7 +18,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 import sknetphys._core.layers._base as base
 from sknetphys import MLPClassifier, MLPRegressor
-from sknetphys._core.kernels.activations import SIGMOID, RELU, LEAKY_RELU, ELU
+from sknetphys._core.kernels.activations import SIGMOID
 
 warnings.simplefilter("ignore", ConvergenceWarning)
 
