@@ -204,8 +204,10 @@ class Network:
         Safe to call from many threads at once, on this network and while it trains: the
         work runs on replicas borrowed from a pool (each with its own buffers, all sharing
         ``params``), never on the training buffers. Rows go in fixed chunks of
-        ``pass_rows`` (256 for dense nets), dealt to ``n_threads()`` threads; a row's result
-        does not depend on the thread count or on the other rows' chunks. Image networks
+        ``pass_rows`` (256 for dense nets), dealt to ``n_threads()`` threads, so a row's
+        result does not depend on the thread count. It may differ in the last bits when the
+        row sits elsewhere in X (BLAS blocks the rows of a chunk), as with scikit-learn's
+        MLPs, whose prediction is one product over all of X. Image networks
         predict in chunks of ``pass_rows`` (32 images for the MNIST nets: 1.4x (simple) and
         1.15x (two-stage) faster than 256).
         """
