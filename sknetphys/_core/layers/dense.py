@@ -76,17 +76,16 @@ class _DenseLayer(Layer):
         n = x.shape[0]
         W, b = self.params
         y = self._y[:n]
-        self._sparse = False
         if hasattr(x, "tocsr"):  # scipy sparse input (first layer only)
+            self._sparse = False
             y[...] = x @ W
-        elif self.receives_input and self._compress(x) >= 0:
-            self._sparse = True
-            if training and n >= self.BLAS_FORWARD_MIN_ROWS:
-                np.matmul(x, W, out=y)
-            else:
-                csc_matmul(self._colptr, self._rowidx, self._vals, W, y)
         else:
-            np.matmul(x, W, out=y)
+            # the compressed batch serves the backward pass whichever product runs here
+            self._sparse = self.receives_input and self._compress(x) >= 0
+            if self._sparse and not (training and n >= self.BLAS_FORWARD_MIN_ROWS):
+                csc_matmul(self._colptr, self._rowidx, self._vals, W, y)
+            else:
+                np.matmul(x, W, out=y)
         bias_activation(y, b, self.code)
         self._x, self._yn = x, y
         return y
