@@ -217,6 +217,7 @@ def main():
     if "conv" in args.nets:
         n = 200 if args.quick else 2500
         X = make_circle_images(n + n // 5, random_state=0)
+        torch.manual_seed(0)  # the initial weights: the same in every run
         results["conv"] = run("conv", conv_net(nn), X[:n], X[n:], 50, epochs, alone, torch, nn)
     if "dense" in args.nets:
         if find_mnist_dir() is None:
@@ -225,6 +226,7 @@ def main():
         X_test, _ = load_mnist(subset="test", return_X_y=True)
         if args.quick:
             X, X_test = X[:2000], X_test[:500]
+        torch.manual_seed(0)
         results["dense"] = run("dense", dense_net(nn), X, X_test, 100, epochs, alone, torch, nn)
     print(f"\nload average {os.getloadavg()[0]:.2f} at end")
     for label, rec in results.items():

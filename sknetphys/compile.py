@@ -267,10 +267,11 @@ def _conv(dtype):
     stacks = [
         # one input channel: the transposed im2col layout, planar (<= 8 filters) or not
         [Conv2D(4, 3, padding="same"), Conv2D(12, 3), Flatten()],
-        # many channels: Winograd (stride 1, 3 or 5 wide), im2col rows (stride 2), 1x1
+        # many channels: Winograd (stride 1, 3 or 5 wide), im2col rows (stride 2), 1x1;
+        # one filter: the direct convolution
         [Conv2D(12, 3, padding="same"), Conv2D(12, 3, padding="same"),
          Conv2D(12, 3, strides=2, padding="same"), MaxPool2D(2), Conv2D(4, 1), AvgPool2D(2),
-         UpSampling2D(2), Flatten(), Dropout(0.2), Dense(4)],
+         UpSampling2D(2), Conv2D(1, 3, padding="same"), Flatten(), Dropout(0.2), Dense(4)],
     ]
     for layers in stacks:
         ConvClassifier(layers, input_shape=(8, 8, 1), max_iter=1, batch_size=8, dtype=dtype,

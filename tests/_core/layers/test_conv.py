@@ -82,22 +82,29 @@ def _winograd_case(kernel, strides):
     return strides == 1 and kw in (3, 5)
 
 
+def _direct_case(kernel, strides):
+    return strides == 1 and kernel not in (1, (1, 1))
+
+
 def _layouts(modes):
     """(case..., mode) combinations: the Winograd modes only where a layer has that path
-    (stride 1, kernel 3 or 5 wide)."""
+    (stride 1, kernel 3 or 5 wide), the direct mode only for stride 1 (not pointwise)."""
     return [case + (mode,) for case in CONV_CASES for mode in modes
-            if not mode.startswith("winograd") or _winograd_case(case[1], case[2])]
+            if (not mode.startswith("winograd") or _winograd_case(case[1], case[2]))
+            and (mode != "direct" or _direct_case(case[1], case[2]))]
 
 
 # How the layer computes: im2col with the matrix transposed for the whole batch (few input
-# channels) or as rows in chunks of images, or Winograd along the rows (stride 1, many
-# channels). One image per chunk exercises the sums of dW over the chunks.
-MODES = ["rows", "rows-chunked", "transposed", "winograd", "winograd-chunked"]
+# channels) or as rows in chunks of images, Winograd along the rows (stride 1, many
+# channels), or directly (stride 1, few filters). One image per chunk exercises the sums of
+# dW over the chunks.
+MODES = ["rows", "rows-chunked", "transposed", "winograd", "winograd-chunked", "direct"]
 
 
 def _set_mode(layer, mode):
     layer.transposed = mode == "transposed"
     layer.winograd = mode.startswith("winograd")
+    layer.direct = mode == "direct"
     if mode == "rows-chunked":
         layer.chunk = 1
     if mode == "winograd-chunked":
@@ -117,7 +124,7 @@ def test_conv2d_gradients(shape, kernel, strides, padding, mode):
 
 
 @pytest.mark.parametrize("shape, kernel, strides, padding, mode",
-                         _layouts(["rows", "transposed", "winograd"]))
+                         _layouts(["rows", "transposed", "winograd", "direct"]))
 @pytest.mark.parametrize("filters", [4, 12])  # the transposed layout has a planar path for <= 8
 def test_conv2d_forward_matches_naive(shape, kernel, strides, padding, mode, filters):
     rng = np.random.default_rng(1)
