@@ -58,18 +58,22 @@ def knn_select(gram, sq_all, row_offset, exclude_self, X_rows, X_all, out_idx, o
                 hd[pos] = v
                 hi[pos] = j
                 thr = hd[0]
-        exact = np.empty(k)
+        # exact distances, sorted by insertion as they come (stable, as a mergesort: ties
+        # keep the heap's order); k is small, and numba's argsort took 2 s to compile
+        oi, od = out_idx[r], out_d2[r]
         for t in range(k):
             j = hi[t]
             s = 0.0
             for c in range(d):
                 diff = X_rows[r, c] - X_all[j, c]
                 s += diff * diff
-            exact[t] = s
-        order = np.argsort(exact, kind="mergesort")
-        for t in range(k):
-            out_idx[r, t] = hi[order[t]]
-            out_d2[r, t] = exact[order[t]]
+            pos = t
+            while pos > 0 and od[pos - 1] > s:
+                od[pos] = od[pos - 1]
+                oi[pos] = oi[pos - 1]
+                pos -= 1
+            od[pos] = s
+            oi[pos] = j
 
 
 @njit(cache=True, parallel=True, nogil=True, error_model="numpy")
