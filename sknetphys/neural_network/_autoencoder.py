@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .._core.kernels.activations import SIGMOID
@@ -40,11 +41,11 @@ from .._core.layers import (
 from .._core.layers._base import as_tuple
 from .._core.losses import SigmoidCrossEntropy, SigmoidSquaredLoss, SquaredLoss
 from .._core.network import Network
-from .._core.optimizers import get_optimizer
 from .._core.training import DivergenceError, History, train
 from ._base import BaseNetwork
 from ._conv import ImageInputMixin, layer_list
 from ._mlp import _per_layer
+from ._solver import SolverMixin
 
 _NOISES = ("gaussian", "masking", "salt_pepper")
 
@@ -112,6 +113,7 @@ class AutoencoderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         """
         return self._fit(X, None, incremental=False)
 
+    @available_if(lambda est: est._check_stochastic())
     def partial_fit(self, X, y=None):
         """One epoch over X, continuing from the current state.
 
@@ -256,7 +258,7 @@ class AutoencoderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
                 own = [layer for layer in net.layers[enc] + net.layers[dec]
                        if layer.param_shapes]
                 _copy_weights(own, stage.weighted_layers)  # starts from the initial weights
-                optimizer = get_optimizer(self.optimizer)
+                optimizer = self._build_optimizer()
                 history = History()
                 if self.verbose:
                     print(f"Pretraining stage {i + 1} of {n_stages}", flush=True)
@@ -411,7 +413,9 @@ _COMMON_DOC = """    loss : {"squared_error", "binary_crossentropy"}, default="s
         sparsity penalty; all without dropout), ``pretrain_max_iter`` epochs each; then the
         whole network is fine-tuned from these weights. Needs the mirrored decoder.
     pretrain_max_iter : int, default=10
-    alpha : float, default=1e-4
+"""
+
+_TRAINING_DOC = """    alpha : float, default=1e-4
         L2 penalty: ``0.5 * alpha * ||W||^2 / batch_size`` is added to each batch's loss.
     batch_size : int or "auto", default="auto"
         Minibatch size; "auto" is ``min(200, n_samples)``.
@@ -436,6 +440,54 @@ _COMMON_DOC = """    loss : {"squared_error", "binary_crossentropy"}, default="s
     optimizer : str or optimizer object, default="adam"
         "sgd", "adagrad", "rmsprop", "adadelta", "adam", or an object from
         :mod:`sknetphys.optimizers` (then ``optimizer__learning_rate`` is grid-searchable).
+"""
+
+_SOLVER_DOC = """    solver : {"adam", "sgd", "lbfgs"}, default="adam"
+        As :class:`MLPRegressor`'s (scikit-learn's): Adam or stochastic gradient descent on
+        minibatches, or full-batch L-BFGS (in float64; ignores ``batch_size``, ``shuffle``
+        and ``early_stopping``; no ``partial_fit``, ``noise``, ``dropout`` or ``pretrain``,
+        which need minibatches). Ignored when ``optimizer`` is given (it may then name the
+        optimizer's kind).
+    alpha : float, default=1e-4
+        L2 penalty: ``0.5 * alpha * ||W||^2 / batch_size`` is added to each batch's loss.
+    batch_size : int or "auto", default="auto"
+        Minibatch size; "auto" is ``min(200, n_samples)``.
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        The learning-rate schedule of ``solver="sgd"``, as :class:`MLPRegressor`'s.
+    learning_rate_init : float, default=0.001
+        Initial learning rate of "sgd" and "adam".
+    power_t : float, default=0.5
+        Exponent of the "invscaling" schedule.
+    max_iter : int, default=200
+        Maximum number of epochs (of iterations for L-BFGS).
+    shuffle : bool, default=True
+        Shuffle the samples every epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling, validation split, noise and dropout.
+    tol : float, default=1e-4
+        Minimum improvement of the loss (or validation score) that counts.
+    verbose : bool, default=False
+        Print one line per epoch.
+    warm_start : bool, default=False
+        Continue from the previous fit, optimizer state included.
+    momentum, nesterovs_momentum : float and bool, default=0.9 and True
+        Momentum of "sgd", and whether it is Nesterov's.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data, stop when its score (the negative
+        mean squared reconstruction error) stops improving for ``n_iter_no_change`` epochs,
+        and restore the best weights.
+    validation_fraction : float, default=0.1
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999 and 1e-8
+        Adam's moment decay rates and stability term.
+    n_iter_no_change : int, default=10
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of "lbfgs".
+    optimizer : optimizer object, str or None, default=None
+        An object from :mod:`sknetphys.optimizers` or its name ("sgd", "adagrad",
+        "rmsprop", "adadelta", "adam"), which then wins over scikit-learn's parameters above
+        (they must keep their defaults: a changed one raises ValueError). None: the
+        optimizer ``solver`` and those parameters describe. ``optimizer__learning_rate`` is
+        grid-searchable either way.
 """
 
 _TAIL_DOC = """    dtype : {"float32", "float64"}, default="float32"
@@ -474,7 +526,7 @@ _TAIL_DOC = """    dtype : {"float32", "float64"}, default="float32"
 """
 
 
-class Autoencoder(AutoencoderMixin, BaseNetwork):
+class Autoencoder(SolverMixin, AutoencoderMixin, BaseNetwork):
     __doc__ = (
         """Dense autoencoder: a scikit-learn transformer whose codes are the activations of
     its bottleneck layer.
@@ -506,8 +558,10 @@ class Autoencoder(AutoencoderMixin, BaseNetwork):
         Units of the decoder's hidden layers, code to output; None mirrors the encoder.
 """
         + _COMMON_DOC
+        + _TRAINING_DOC
+        + _SOLVER_DOC
         + """    dropout : float or list of float, default=0.0
-        Inverted-dropout rate after each hidden layer (training only).
+        Inverted-dropout rate after each hidden layer (training only; not with "lbfgs").
     weight_init : str, default="sklearn"
         Initial weights, as for :class:`MLPClassifier`.
 """
@@ -541,6 +595,7 @@ class Autoencoder(AutoencoderMixin, BaseNetwork):
 
     _parameter_constraints = {
         **AutoencoderMixin._parameter_constraints,
+        **SolverMixin._solver_constraints,
         "hidden_layer_sizes": ["array-like", Integral],
         "activation": [str, list, tuple],
         "code_activation": [str, None],
@@ -551,11 +606,13 @@ class Autoencoder(AutoencoderMixin, BaseNetwork):
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", output_activation="identity",
                  *, code_activation=None, decoder_layer_sizes=None, loss="squared_error",
                  noise=None, noise_level=0.1, sparsity_target=0.05, sparsity_weight=0.0,
-                 pretrain=None, pretrain_max_iter=10, alpha=0.0001, batch_size="auto",
-                 max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
-                 warm_start=False, early_stopping=False, validation_fraction=0.1,
-                 n_iter_no_change=10, optimizer="adam", dropout=0.0, dtype="float32",
-                 weight_init="sklearn", coefs_init=None, intercepts_init=None):
+                 pretrain=None, pretrain_max_iter=10, solver="adam", alpha=0.0001,
+                 batch_size="auto", learning_rate="constant", learning_rate_init=0.001,
+                 power_t=0.5, max_iter=200, shuffle=True, random_state=None, tol=1e-4,
+                 verbose=False, warm_start=False, momentum=0.9, nesterovs_momentum=True,
+                 early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8, n_iter_no_change=10, max_fun=15000, optimizer=None, dropout=0.0,
+                 dtype="float32", weight_init="sklearn", coefs_init=None, intercepts_init=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.output_activation = output_activation
@@ -568,23 +625,43 @@ class Autoencoder(AutoencoderMixin, BaseNetwork):
         self.sparsity_weight = sparsity_weight
         self.pretrain = pretrain
         self.pretrain_max_iter = pretrain_max_iter
+        self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
         self.max_iter = max_iter
         self.shuffle = shuffle
         self.random_state = random_state
         self.tol = tol
         self.verbose = verbose
         self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.optimizer = optimizer
         self.dropout = dropout
         self.dtype = dtype
         self.weight_init = weight_init
         self.coefs_init = coefs_init
         self.intercepts_init = intercepts_init
+
+    def _check_full_batch(self):
+        super()._check_full_batch()
+        for name, value in (("noise", self.noise), ("pretrain", self.pretrain)):
+            if value is not None:
+                raise ValueError(
+                    f"{name}={value!r} needs minibatch training: with solver='lbfgs' (one "
+                    f"deterministic full-batch objective) set {name}=None, or use "
+                    "solver='adam' or 'sgd'."
+                )
 
     _unpaired_hint = "decoder_layer_sizes=None, or the encoder's sizes but the code's reversed"
 
@@ -656,6 +733,7 @@ class ConvAutoencoder(ImageInputMixin, AutoencoderMixin, BaseNetwork):
         decides; ``"sigmoid"`` here must then agree with it.
 """
         + _COMMON_DOC
+        + _TRAINING_DOC
         + """    weight_init : str, default="he_uniform"
         Initial weights, as for :class:`ConvClassifier`.
 """

@@ -368,6 +368,48 @@ def test_grid_search_over_sizes_and_learning_rate_by_score(digits):
     assert search.best_score_ < 0  # the negative reconstruction error
 
 
+@pytest.mark.parametrize("settings, optimizer", [
+    (dict(learning_rate_init=0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-7),
+     Adam(learning_rate=0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-7)),
+    (dict(solver="sgd", learning_rate_init=0.05, momentum=0.5, nesterovs_momentum=False,
+          learning_rate="invscaling", power_t=0.3),
+     SGD(learning_rate=0.05, momentum=0.5, nesterov=False, schedule="invscaling", power_t=0.3)),
+])
+def test_scikit_learn_solver_parameters_mean_what_they_do_for_the_mlps(digits, settings,
+                                                                       optimizer):
+    """The MLPs' constructor: scikit-learn's parameters describe the optimizer, and a fit
+    with them is the fit with that optimizer object, weight for weight."""
+    X, _ = digits
+    common = dict(hidden_layer_sizes=(12,), max_iter=3, batch_size=64, random_state=0)
+    by_params = Autoencoder(**common, **settings).fit(X)
+    by_object = Autoencoder(**common, optimizer=optimizer).fit(X)
+    assert by_params.optimizer is None
+    for a, b in zip(by_params.coefs_ + by_params.intercepts_,
+                    by_object.coefs_ + by_object.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    # set_params(optimizer__...) with the default optimizer=None: that object, changed
+    ae = Autoencoder(**common, **settings).set_params(optimizer__learning_rate=0.2)
+    assert type(ae.optimizer) is type(optimizer) and ae.optimizer.learning_rate == 0.2
+    assert ae.learning_rate_init == 0.001  # the object holds the settings now
+
+
+def test_lbfgs_linear_autoencoder_reaches_pca_and_minibatch_options_raise(digits):
+    X = digits[0] - digits[0].mean(axis=0)
+    k = 8
+    pca = PCA(k).fit(X)
+    pca_error = float(((pca.inverse_transform(pca.transform(X)) - X) ** 2).mean())
+    ae = Autoencoder((k,), activation="identity", solver="lbfgs", alpha=0.0, max_iter=500,
+                     tol=1e-8, random_state=0).fit(X)
+    assert -ae.score(X) < 1.01 * pca_error
+    assert ae.coefs_[0].dtype == np.float32 and len(ae.loss_curve_) == ae.n_iter_ > 10
+    assert not hasattr(ae, "partial_fit")
+    for bad in (dict(noise="gaussian"), dict(pretrain="greedy"), dict(dropout=0.2)):
+        with pytest.raises(ValueError, match="needs minibatch training"):
+            Autoencoder((k,), solver="lbfgs", **bad).fit(X)
+    with pytest.raises(ValueError, match="learning_rate_init=0.1 would be ignored"):
+        Autoencoder((k,), optimizer="adam", learning_rate_init=0.1).fit(X)
+
+
 def test_pickle_round_trip_gives_identical_results(digits):
     X, _ = digits
     for est in (Autoencoder((16,), max_iter=3, random_state=0),
