@@ -10,6 +10,7 @@ from .layers import (
     Flatten,
     MaxPool2D,
     RandomShiftRotate,
+    Reshape,
     UpSampling2D,
 )
 from .neural_network import (
@@ -58,6 +59,7 @@ __all__ = [
     "MaxPool2D",
     "RMSprop",
     "RandomShiftRotate",
+    "Reshape",
     "SGD",
     "TSNEEmbedding",
     "UpSampling2D",

@@ -30,10 +30,12 @@ from .._core.layers import (
     Conv2D,
     Dense,
     Dropout,
+    Flatten,
     GaussianNoise,
     KLSparsity,
     MaskingNoise,
     MaxPool2D,
+    Reshape,
     SaltPepperNoise,
     UpSampling2D,
     activation_code,
@@ -719,9 +721,10 @@ class ConvAutoencoder(ImageInputMixin, AutoencoderMixin, BaseNetwork):
     decoder : list of layer objects, default=None
         None mirrors the encoder: backwards through it, each pooling becomes an
         ``UpSampling2D`` by its stride, each ``Conv2D`` a "same"-padded ``Conv2D`` back to
-        that layer's input channels, with the activation of the layer before it (and,
-        for the first, ``output_activation``: the decoder ends back at the input's
-        channels). An explicit decoder is the whole way back from the code: it must give
+        that layer's input channels, each ``Dense`` (a dense code) a ``Dense`` back to its
+        input's size, these with the activation of the layer before it (and, for the
+        first, ``output_activation``: the decoder ends back at the input's channels), and
+        each ``Flatten`` a ``Reshape`` back to the image it flattened. An explicit decoder is the whole way back from the code: it must give
         the input's shape, nothing is appended, and its last layer's activation is the
         output's (a sigmoid there is computed inside the loss, as ``loss`` says).
     input_shape : (height, width, channels), default=None
@@ -879,9 +882,14 @@ class ConvAutoencoder(ImageInputMixin, AutoencoderMixin, BaseNetwork):
             elif isinstance(spec, (MaxPool2D, AvgPool2D)):
                 groups[-1].insert(0, UpSampling2D(
                     spec.pool_size if spec.strides is None else spec.strides))
+            elif isinstance(spec, Flatten):  # a dense code: back to the image it flattened
+                groups[-1].insert(0, Reshape(layer.input_shape))
+            elif isinstance(spec, Dense):
+                groups.append([Dense(layer.input_shape[0], activation=previous)])
+                previous = spec.activation
             elif not isinstance(spec, Dropout):
                 raise ValueError(
                     f"The mirrored decoder has no mirror for {spec!r} (it mirrors Conv2D, "
-                    "MaxPool2D, AvgPool2D and Dropout); pass decoder=[...]."
+                    "MaxPool2D, AvgPool2D, Flatten, Dense and Dropout); pass decoder=[...]."
                 )
         return groups[::-1]

@@ -24,6 +24,8 @@ from sknetphys import (
     Flatten,
     MaxPool2D,
     MLPClassifier,
+    RandomShiftRotate,
+    Reshape,
     UpSampling2D,
 )
 from sknetphys._core.layers import Dense, GaussianNoise, KLSparsity, MaskingNoise
@@ -134,8 +136,8 @@ def test_explicit_decoder_shape_errors_and_the_sigmoid_output():
     with pytest.raises(ValueError, match=r"shape \(4, 4, 1\) from codes of shape \(2, 2, 4\), "
                                          r"but the input images have shape \(8, 8, 1\)"):
         ConvAutoencoder(CIRCLE_ENCODER, short).fit(X)
-    with pytest.raises(ValueError, match="no mirror for Flatten"):
-        ConvAutoencoder([Conv2D(2, 3), Flatten()]).fit(X)
+    with pytest.raises(ValueError, match="no mirror for RandomShiftRotate"):
+        ConvAutoencoder([Conv2D(2, 3, padding="same"), RandomShiftRotate()]).fit(X)
     with pytest.raises(ValueError, match="padding='same'"):
         ConvAutoencoder([Conv2D(2, 3)]).fit(X)  # a "valid" conv shrinks the image
     with pytest.raises(ValueError, match="starts with AvgPool2D"):
@@ -248,6 +250,34 @@ def test_conv_autoencoder_gradient_with_pooling_upsampling_and_sparsity():
     Xf = X.reshape(10, -1)
     bce = -np.sum(Xf * np.log(recon) + (1 - Xf) * np.log(1 - recon)) / 10
     np.testing.assert_allclose(value, bce + 0.5 * kl_penalty(cae.transform(X), 0.3), rtol=1e-10)
+
+
+def test_conv_autoencoder_with_a_dense_code_mirrors_through_reshape():
+    """Flatten and Dense in the encoder: the mirror is Dense back to the flattened size and
+    Reshape back to the image; the whole network's gradient, and an explicit decoder equal
+    to the mirror pairs as pretraining stages."""
+    rng = np.random.default_rng(2)
+    X = rng.random((8, 6, 6, 1))
+    encoder = [Conv2D(2, 3, padding="same", activation="tanh"), MaxPool2D(2), Flatten(),
+               Dense(5, activation="sigmoid")]
+    cae = ConvAutoencoder(encoder, dtype="float64", max_iter=1, random_state=0).fit(X)
+    specs = cae._net.specs
+    assert [type(s).__name__ for s in specs] == [
+        "Conv2D", "MaxPool2D", "Flatten", "Dense", "Dense", "Reshape", "UpSampling2D", "Conv2D"]
+    assert specs[4].units == 18 and specs[4].activation == "tanh"
+    assert specs[5].target_shape == (3, 3, 2) and cae.n_codes_ == 5
+    codes = cae.transform(X)
+    assert codes.shape == (8, 5) and cae.inverse_transform(codes).shape == (8, 36)
+    net = cae._net
+    objective = _batch_objective(cae, X.reshape(8, -1))
+    objective()
+    grads = net.grads.copy()
+    np.testing.assert_allclose(grads, numeric_gradient(net, objective), rtol=1e-6, atol=1e-8)
+    explicit = [Dense(18, activation="tanh"), Reshape((3, 3, 2)), UpSampling2D(2),
+                Conv2D(1, 3, padding="same", activation="identity")]
+    stacked = ConvAutoencoder(encoder, explicit, pretrain="greedy", pretrain_max_iter=2,
+                              max_iter=1, random_state=0).fit(X)
+    assert len(stacked.pretrain_loss_curves_) == 2
 
 
 # --- what they learn --------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from ._base import ACTIVATIONS, INITIALIZERS, Layer, LayerSpec, activation_code
 from .conv import AvgPool2D, Conv2D, MaxPool2D, RandomShiftRotate, UpSampling2D
-from .dense import Dense, Dropout, Flatten
+from .dense import Dense, Dropout, Flatten, Reshape
 from .noise import GaussianNoise, KLSparsity, MaskingNoise, SaltPepperNoise
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "MaskingNoise",
     "MaxPool2D",
     "RandomShiftRotate",
+    "Reshape",
     "SaltPepperNoise",
     "UpSampling2D",
     "activation_code",

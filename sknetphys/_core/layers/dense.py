@@ -121,6 +121,52 @@ class _DenseLayer(Layer):
         return dx
 
 
+class Reshape(LayerSpec):
+    """Reshape each sample to ``target_shape`` (channels-last, C order), as Keras' ``Reshape``:
+    the inverse of :class:`Flatten`, say to bring a dense code back to an image.
+
+    Parameters
+    ----------
+    target_shape : tuple of int
+        The shape of one sample; one entry may be -1, inferred from the others.
+
+    Examples
+    --------
+    >>> from sknetphys.layers import Dense, Reshape, UpSampling2D
+    >>> [Dense(7 * 7 * 4), Reshape((7, 7, 4)), UpSampling2D(2)]
+    [Dense(units=196), Reshape(target_shape=(7, 7, 4)), UpSampling2D()]
+    """
+
+    def __init__(self, target_shape):
+        self.target_shape = target_shape
+
+    def build(self, input_shape, dtype):
+        size = int(np.prod(input_shape))
+        try:
+            target = tuple(int(t) for t in self.target_shape)
+        except (TypeError, ValueError):
+            target = ()
+        unknown = [i for i, t in enumerate(target) if t == -1]
+        if not target or len(unknown) > 1 or any(t < 1 for t in target if t != -1):
+            raise ValueError(f"Reshape target_shape must be a tuple of positive ints (one may "
+                             f"be -1), got {self.target_shape!r}.")
+        known = int(np.prod([t for t in target if t != -1]))
+        if unknown and size % known == 0:
+            target = tuple(size // known if t == -1 else t for t in target)
+        if int(np.prod(target)) != size:
+            raise ValueError(f"Reshape{tuple(self.target_shape)!r} does not fit an input of "
+                             f"shape {tuple(input_shape)} ({size} values per sample).")
+        return _ReshapeLayer(input_shape, target, dtype)
+
+
+class _ReshapeLayer(Layer):
+    def forward(self, x, training=False, rng=None):
+        return x.reshape((x.shape[0],) + self.output_shape)
+
+    def backward(self, dy, need_dx):
+        return dy.reshape((dy.shape[0],) + self.input_shape) if need_dx else None
+
+
 class Dropout(LayerSpec):
     """Inverted dropout: during training each unit is zeroed with probability ``rate``
     and the survivors are scaled by ``1 / (1 - rate)``; at prediction it is the identity.

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from sknetphys._core.layers import Dense, Dropout, Flatten
+from sknetphys._core.layers import Dense, Dropout, Flatten, Reshape
 from sknetphys._core.network import Network
 
 
@@ -62,7 +62,7 @@ def test_only_the_first_layer_receives_input():
 
 
 def test_specs_are_cloneable_parameter_objects():
-    for spec in (Dense(12, activation="elu"), Dropout(0.3), Flatten()):
+    for spec in (Dense(12, activation="elu"), Dropout(0.3), Flatten(), Reshape((2, 3))):
         copy = clone(spec)
         assert copy == spec and copy is not spec
     assert Dense(3).set_params(units=5).units == 5
@@ -70,3 +70,19 @@ def test_specs_are_cloneable_parameter_objects():
         Network([Dense(0)], (3,), np.float32)
     with pytest.raises(ValueError, match=r"Dropout rate must be in \[0, 1\)"):
         Network([Dropout(1.0)], (3,), np.float32)
+
+
+def test_reshape_undoes_flatten_and_says_what_does_not_fit():
+    x = np.arange(2 * 4 * 3 * 2, dtype=np.float32).reshape(2, 4, 3, 2)
+    flat = Flatten().build((4, 3, 2), np.float32)
+    back = Reshape((4, -1, 2)).build(flat.output_shape, np.float32)
+    assert back.output_shape == (4, 3, 2)
+    np.testing.assert_array_equal(back.forward(flat.forward(x)), x)
+    dy = np.ones((2, 4, 3, 2), np.float32) * np.arange(24).reshape(4, 3, 2)
+    np.testing.assert_array_equal(back.backward(dy, True), dy.reshape(2, 24))
+    assert back.backward(dy, False) is None
+    for target, match in (((5, 5), "does not fit an input of shape"),
+                          ((-1, -1), "one may be -1"), ((0, 24), "positive ints"),
+                          ("abc", "positive ints"), ((7, -1), "does not fit")):
+        with pytest.raises(ValueError, match=match):
+            Network([Flatten(), Reshape(target)], (4, 3, 2), np.float32)
