@@ -417,13 +417,13 @@ _COMMON_DOC = """    loss : {"squared_error", "binary_crossentropy"}, default="s
     pretrain_max_iter : int, default=10
 """
 
-_TRAINING_DOC = """    alpha : float, default=1e-4
+# Parameter docs shared by the training sections below
+_BATCH_DOC = """    alpha : float, default=1e-4
         L2 penalty: ``0.5 * alpha * ||W||^2 / batch_size`` is added to each batch's loss.
     batch_size : int or "auto", default="auto"
         Minibatch size; "auto" is ``min(200, n_samples)``.
-    max_iter : int, default=200
-        Maximum number of epochs.
-    shuffle : bool, default=True
+"""
+_LOOP_DOC = """    shuffle : bool, default=True
         Shuffle the samples every epoch.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, validation split, noise and dropout.
@@ -433,12 +433,17 @@ _TRAINING_DOC = """    alpha : float, default=1e-4
         Print one line per epoch.
     warm_start : bool, default=False
         Continue from the previous fit, optimizer state included.
-    early_stopping : bool, default=False
+"""
+_STOP_DOC = """    early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data, stop when its score (the negative
         mean squared reconstruction error) stops improving for ``n_iter_no_change`` epochs,
         and restore the best weights.
     validation_fraction : float, default=0.1
-    n_iter_no_change : int, default=10
+"""
+
+_TRAINING_DOC = _BATCH_DOC + """    max_iter : int, default=200
+        Maximum number of epochs.
+""" + _LOOP_DOC + _STOP_DOC + """    n_iter_no_change : int, default=10
     optimizer : str or optimizer object, default="adam"
         "sgd", "adagrad", "rmsprop", "adadelta", "adam", or an object from
         :mod:`sknetphys.optimizers` (then ``optimizer__learning_rate`` is grid-searchable).
@@ -450,11 +455,7 @@ _SOLVER_DOC = """    solver : {"adam", "sgd", "lbfgs"}, default="adam"
         and ``early_stopping``; no ``partial_fit``, ``noise``, ``dropout`` or ``pretrain``,
         which need minibatches). Ignored when ``optimizer`` is given (it may then name the
         optimizer's kind).
-    alpha : float, default=1e-4
-        L2 penalty: ``0.5 * alpha * ||W||^2 / batch_size`` is added to each batch's loss.
-    batch_size : int or "auto", default="auto"
-        Minibatch size; "auto" is ``min(200, n_samples)``.
-    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+""" + _BATCH_DOC + """    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
         The learning-rate schedule of ``solver="sgd"``, as :class:`MLPRegressor`'s.
     learning_rate_init : float, default=0.001
         Initial learning rate of "sgd" and "adam".
@@ -462,24 +463,9 @@ _SOLVER_DOC = """    solver : {"adam", "sgd", "lbfgs"}, default="adam"
         Exponent of the "invscaling" schedule.
     max_iter : int, default=200
         Maximum number of epochs (of iterations for L-BFGS).
-    shuffle : bool, default=True
-        Shuffle the samples every epoch.
-    random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, shuffling, validation split, noise and dropout.
-    tol : float, default=1e-4
-        Minimum improvement of the loss (or validation score) that counts.
-    verbose : bool, default=False
-        Print one line per epoch.
-    warm_start : bool, default=False
-        Continue from the previous fit, optimizer state included.
-    momentum, nesterovs_momentum : float and bool, default=0.9 and True
+""" + _LOOP_DOC + """    momentum, nesterovs_momentum : float and bool, default=0.9 and True
         Momentum of "sgd", and whether it is Nesterov's.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data, stop when its score (the negative
-        mean squared reconstruction error) stops improving for ``n_iter_no_change`` epochs,
-        and restore the best weights.
-    validation_fraction : float, default=0.1
-    beta_1, beta_2, epsilon : float, default=0.9, 0.999 and 1e-8
+""" + _STOP_DOC + """    beta_1, beta_2, epsilon : float, default=0.9, 0.999 and 1e-8
         Adam's moment decay rates and stability term.
     n_iter_no_change : int, default=10
     max_fun : int, default=15000
@@ -560,7 +546,6 @@ class Autoencoder(SolverMixin, AutoencoderMixin, BaseNetwork):
         Units of the decoder's hidden layers, code to output; None mirrors the encoder.
 """
         + _COMMON_DOC
-        + _TRAINING_DOC
         + _SOLVER_DOC
         + """    dropout : float or list of float, default=0.0
         Inverted-dropout rate after each hidden layer (training only; not with "lbfgs").
