@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.base import is_classifier
 
-from sknetphys import Conv2D, Dense, Flatten, MaxPool2D, UpSampling2D
+from sknetphys import Conv2D, Dense, Flatten, MaxPool2D, RandomShiftRotate, UpSampling2D
 from tests._estimators import BY_NAME, CASES, NETWORKS, ids
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -139,7 +139,8 @@ def _autoencoder_faults(case):
          r"but the input images have shape \(8, 8, 1\)"),
         ("decoder_to_rows", {"decoder": [Flatten(), Dense(64)]},
          r"outputs of shape \(64,\) from codes of shape \(4, 4, 2\)"),
-        ("no_mirror", {"encoder": [Conv2D(2, 3, **same), Flatten()]}, "no mirror for Flatten"),
+        ("no_mirror", {"encoder": [Conv2D(2, 3, **same), RandomShiftRotate()]},
+         "no mirror for RandomShiftRotate"),
         ("valid_conv_mirror", {"encoder": [Conv2D(2, 3)]}, "padding='same'"),
         ("pool_first", {"encoder": [MaxPool2D(2), Conv2D(2, 3, **same)]},
          "starts with MaxPool2D"),
