@@ -478,10 +478,12 @@ _SOLVER_DOC = """    solver : {"adam", "sgd", "lbfgs"}, default="adam"
         grid-searchable either way.
 """
 
-_TAIL_DOC = """    dtype : {"float32", "float64"}, default="float32"
+_DTYPE_DOC = """    dtype : {"float32", "float64"}, default="float32"
         Training precision. ``transform`` and ``inverse_transform`` run in the higher
         precision of this and the data, and return float64.
-    coefs_init, intercepts_init : list of ndarray, default=None
+"""
+
+_TAIL_DOC = """    coefs_init, intercepts_init : list of ndarray, default=None
         Starting weights and biases of the first weighted layers, in the layout of
         ``coefs_`` and ``intercepts_``.
 
@@ -549,7 +551,9 @@ class Autoencoder(SolverMixin, AutoencoderMixin, BaseNetwork):
         + _SOLVER_DOC
         + """    dropout : float or list of float, default=0.0
         Inverted-dropout rate after each hidden layer (training only; not with "lbfgs").
-    weight_init : str, default="sklearn"
+"""
+        + _DTYPE_DOC
+        + """    weight_init : str, default="sklearn"
         Initial weights, as for :class:`MLPClassifier`.
 """
         + _TAIL_DOC
@@ -722,6 +726,7 @@ class ConvAutoencoder(ImageInputMixin, AutoencoderMixin, BaseNetwork):
 """
         + _COMMON_DOC
         + _TRAINING_DOC
+        + _DTYPE_DOC
         + """    weight_init : str, default="he_uniform"
         Initial weights, as for :class:`ConvClassifier`.
 """
