@@ -747,6 +747,14 @@ class ConvAutoencoder(ImageInputMixin, AutoencoderMixin, BaseNetwork):
     ((500, 16), (500, 64))
     >>> cae.get_feature_names_out()[:2]
     array(['convautoencoder0', 'convautoencoder1'], dtype=object)
+
+    A dense code: the mirror goes back through ``Dense`` and ``Reshape``.
+
+    >>> from sknetphys import Conv2D, Dense, Flatten, MaxPool2D
+    >>> encoder = [Conv2D(8, 3, padding="same"), MaxPool2D(2), Flatten(), Dense(12)]
+    >>> dense_code = ConvAutoencoder(encoder, batch_size=32, max_iter=5, random_state=0).fit(X)
+    >>> dense_code.transform(X).shape
+    (500, 12)
     """
     )
 
