@@ -53,6 +53,31 @@ def test_large_training_batches_go_forward_by_blas_and_back_sparse(monkeypatch):
     np.testing.assert_allclose(out, reference.forward(x), rtol=1e-12)
     np.testing.assert_allclose(net.grads, reference.grads, rtol=1e-12, atol=1e-14)
     net.forward(x)
+    assert len(calls) == -(-m // dense._DenseLayer.SPARSE_INFERENCE_ROWS)  # parts of rows
+
+
+def test_inference_goes_through_a_sparse_batch_in_parts_with_the_same_result(monkeypatch):
+    """At inference the input layer multiplies SPARSE_INFERENCE_ROWS rows at a time: the
+    same bits as in one part (each row sums its features in order), and once a part is too
+    dense to compress, the rest of the batch goes to BLAS in one product."""
+    from sknetphys._core.layers import dense
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(300, 20)) * (rng.random((300, 20)) < 0.1)
+    net = _net()
+    net.allocate(300)
+    parts = net.forward(x).copy()
+    monkeypatch.setattr(dense._DenseLayer, "SPARSE_INFERENCE_ROWS", 1000)
+    np.testing.assert_array_equal(parts, net.forward(x))
+    monkeypatch.setattr(dense._DenseLayer, "SPARSE_INFERENCE_ROWS", 100)
+    x[150:] = rng.normal(size=(150, 20))  # rows 100-199 are too dense: BLAS from there on
+    calls = []
+    sparse_product = dense.csc_matmul
+    monkeypatch.setattr(dense, "csc_matmul", lambda *a: calls.append(1) or sparse_product(*a))
+    reference = _net()
+    reference.params[...] = net.params
+    reference.layers[0].SPARSE_MAX_DENSITY = -1.0
+    np.testing.assert_allclose(net.forward(x), reference.forward(x), rtol=1e-12)
     assert calls == [1]
 
 
