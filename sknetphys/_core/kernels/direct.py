@@ -2,15 +2,20 @@
 
 With one or two filters (an autoencoder's last layer, back to a grey image) the GEMM of
 im2col or Winograd is a matrix-vector product: its cost is the copying of the receptive
-fields, not the arithmetic. Here each image is copied once into a zero-bordered planar
-scratch ``xq[c, rows, cols]``, and every output row is a sum of ``kh*kw*c`` shifted rows
-of ``xq``, each weighted by one scalar: ``acc[ox] += w * xq[c, oy + ky, ox + kx]``, a loop
-over ``ox`` that LLVM vectorises with no reassociation (the lanes are independent outputs).
+fields, not the arithmetic. Here each image is copied once into zero-bordered planes
+``xq[c, R, C]``, and the output of a filter is computed ``C`` columns wide (``kw - 1`` more
+than the image's; the extra columns are dropped), as one flat run of ``oh * C`` values:
+each weight ``W[ky, kx, c]`` then adds a shifted run of the plane, ``acc[j] += w * xq[c,
+ky * C + kx + j]``, a loop LLVM vectorises with no reassociation (the lanes are independent
+outputs). Runs per output row (28 long) fell to LLVM's scalar remainder loop instead.
+:func:`_shifted_sum` adds four weights' runs per pass (one load and store of ``acc`` per
+four products).
 
-The weight gradient is a reduction over pixels, which would not vectorise in that form; it
-accumulates per lane instead, ``wacc[k, ox] += xq[...] * dz[ox]`` for each of the ``k =
-(f, c, ky, kx)`` weights, and sums the ``ow`` lanes once per batch. The input gradient
-scatters the same way onto a planar ``dxq``.
+The weight gradient of ``W[ky, kx, c]`` is the dot product of the same shifted run with
+the output gradient laid out as the wide output (zeros in the extra columns):
+:func:`_shifted_dots` takes four per pass, reassociated so that they vectorise. The input
+gradient is the correlation of that gradient with the flipped kernel, the forward pass's
+loop again.
 
 Inner loops index flat arrays with unsigned offsets: a signed offset makes numba emit a
 negative-index check that stops LLVM from vectorising (see conv.py), and a view per short

@@ -145,7 +145,7 @@ class _Conv2DLayer(Layer):
         # 8 GEMM products per 4 output columns where im2col needs 20 for 5 wide.
         winograd_ok = not self._pointwise and strides == (1, 1) and kw in _WINOGRAD_WIDTHS
         # Few filters (an autoencoder's way back to a grey image): the GEMMs above would be
-        # matrix-vector products; a direct convolution is 3x faster (kernels/direct.py).
+        # matrix-vector products; a direct convolution is faster (kernels/direct.py).
         # Measured, 25 images, one thread: 28x28x8 to 1 filter 5x5 1.06 ms against
         # Winograd's 2.33, 2 filters 1.79 against 2.31, 3 filters 2.89 against 2.73.
         if not self._pointwise and strides == (1, 1):
@@ -177,10 +177,9 @@ class _Conv2DLayer(Layer):
         if not (self.winograd or self._pointwise or self.direct):  # im2col's bordered image
             self._xp = np.empty(self._pad_shape, dtype=self.dtype)
         if self.direct:  # one image's planes, and a wide output (or its gradient) per filter
-            rows, cols = self._plane
             self._xq = np.empty(self._xq_size, dtype=self.dtype)
             self._dxq = np.empty(self._xq_size, dtype=self.dtype)
-            self._acc = np.empty(f * self.output_shape[0] * cols, dtype=self.dtype)
+            self._acc = np.empty(f * self.output_shape[0] * self._plane[1], dtype=self.dtype)
             self._dz = np.empty(f * self._dz_size, dtype=self.dtype)
         elif self.winograd:
             kh, c = self.kernel[0], self.input_shape[2]
