@@ -713,9 +713,10 @@ class ConvAutoencoder(ImageInputMixin, AutoencoderMixin, BaseNetwork):
         that layer's input channels, each ``Dense`` (a dense code) a ``Dense`` back to its
         input's size, these with the activation of the layer before it (and, for the
         first, ``output_activation``: the decoder ends back at the input's channels), and
-        each ``Flatten`` a ``Reshape`` back to the image it flattened. An explicit decoder is the whole way back from the code: it must give
-        the input's shape, nothing is appended, and its last layer's activation is the
-        output's (a sigmoid there is computed inside the loss, as ``loss`` says).
+        each ``Flatten`` a ``Reshape`` back to the image it flattened. An explicit decoder
+        is the whole way back from the code: it must give the input's shape, nothing is
+        appended, and its last layer's activation is the output's (a sigmoid there is
+        computed inside the loss, as ``loss`` says).
     input_shape : (height, width, channels), default=None
         Shape of one sample when X is 2-D ``(n, h*w*c)`` (channels-last, C order). None:
         taken from 3-D ``(n, h, w)`` or 4-D ``(n, h, w, c)`` X; for 2-D X, square
