@@ -7,6 +7,7 @@ wins: the scikit-learn parameters must keep their defaults (``solver`` may name 
 optimizer's own kind), as anything else would be ignored.
 """
 
+import inspect
 from numbers import Integral, Real
 
 import numpy as np
@@ -14,17 +15,15 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._core.optimizers import OPTIMIZERS, SCHEDULES, SGD, Adam, Optimizer, get_optimizer
 
-# scikit-learn's defaults (MLPClassifier 1.9), the same in every estimator that has them
-SOLVER_DEFAULTS = {"solver": "adam", "learning_rate": "constant", "learning_rate_init": 0.001,
-                   "power_t": 0.5, "momentum": 0.9, "nesterovs_momentum": True,
-                   "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8}
 # the parameters that describe the optimizer when ``optimizer`` is None
-_SOLVER_PARAMS = tuple(name for name in SOLVER_DEFAULTS if name != "solver")
+_SOLVER_PARAMS = ("learning_rate", "learning_rate_init", "power_t", "momentum",
+                  "nesterovs_momentum", "beta_1", "beta_2", "epsilon")
 
 
 class SolverMixin:
     """``_build_optimizer`` and friends from scikit-learn's parameters; the estimator's
-    ``__init__`` takes them with :data:`SOLVER_DEFAULTS` and ``max_fun=15000``."""
+    ``__init__`` takes them (``solver``, :data:`_SOLVER_PARAMS` and ``max_fun``) with
+    scikit-learn's defaults, which are read from its signature."""
 
     _solver_constraints = {
         "solver": [StrOptions({"adam", "sgd", "lbfgs"})],
@@ -45,6 +44,11 @@ class SolverMixin:
         # combinations the constraints cannot express raise before anything changes
         self._build_optimizer()
 
+    @classmethod
+    def _defaults(cls):
+        params = inspect.signature(cls.__init__).parameters
+        return {name: params[name].default for name in ("solver",) + _SOLVER_PARAMS}
+
     @property
     def _full_batch(self):
         return self.solver == "lbfgs"
@@ -63,10 +67,11 @@ class SolverMixin:
             if self.solver == "lbfgs":
                 self._check_full_batch()
             return self._solver_optimizer()
+        defaults = self._defaults()
         conflicts = {name: getattr(self, name) for name in _SOLVER_PARAMS
-                     if getattr(self, name) != SOLVER_DEFAULTS[name]}
+                     if getattr(self, name) != defaults[name]}
         optimizer = get_optimizer(self.optimizer)
-        if self.solver != SOLVER_DEFAULTS["solver"] and not isinstance(
+        if self.solver != defaults["solver"] and not isinstance(
                 optimizer, OPTIMIZERS.get(self.solver, ())):
             conflicts = {"solver": self.solver, **conflicts}
         if conflicts:
@@ -104,8 +109,9 @@ class SolverMixin:
                 "(optimizer__...); its settings are max_iter, max_fun and tol."
             )
         self.optimizer = self._solver_optimizer()
+        defaults = self._defaults()
         for name in _SOLVER_PARAMS:
-            setattr(self, name, SOLVER_DEFAULTS[name])
+            setattr(self, name, defaults[name])
 
     def _check_stochastic(self):
         if self.solver == "lbfgs":
