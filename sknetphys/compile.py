@@ -192,18 +192,20 @@ def uncovered(used):
 
 # --- workloads: small fits that take every path real ones take ----------------------------
 
-def run_layers(specs, input_shape, dtype, kinds, need_dx=None, rows=8):
+def run_layers(specs, input_shape, dtype, kinds, need_dx=None, rows=8, where=None):
     """Run each layer of the network ``specs`` builds on ``input_shape`` whose spec is one
     of ``kinds`` on its own, at its input shape in that network: forward for training and
     for prediction, and backward (asked for the input gradient when the network would ask,
-    or as ``need_dx`` says). Its kernels are then compiled (or loaded) without the rest of
-    the network's, so that processes can share out one network's kernels."""
+    or as ``need_dx`` says), and with ``where`` only where ``where(layer)`` holds for the
+    built layer (``lambda layer: layer.winograd``, say). Its kernels are then compiled (or
+    loaded) without the rest of the network's, so that processes can share out one
+    network's kernels."""
     from ._core.network import Network
 
     rng = np.random.default_rng(0)
     net = Network(specs, input_shape, dtype)
     for spec, layer, dx in zip(specs, net.layers, net._need_dx):
-        if isinstance(spec, kinds):
+        if isinstance(spec, kinds) and (where is None or where(layer)):
             alone = Network([spec], layer.input_shape, dtype)
             alone.init_params(rng)
             x = rng.random((rows,) + layer.input_shape).astype(dtype)
@@ -314,7 +316,7 @@ TASKS = {
 # Rough compile seconds of each on a fresh cache (2-core machine), to share them out between
 # processes.
 _COST = {"datasets": 5, "dense-float32": 15, "dense-float64": 15, "conv-float32": 25,
-         "conv-float64": 25, "tsne": 15}
+         "conv-float64": 25, "tsne": 11}
 
 
 def _resolve(task):

@@ -11,7 +11,6 @@ Other metrics go through scikit-learn's ``NearestNeighbors``.
 
 from concurrent.futures import ThreadPoolExecutor
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 from sklearn.metrics import pairwise_distances
@@ -19,6 +18,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from .._core._threads import single_threaded_blas
 from ._kernels_affinity import dense_sq_distances, knn_select, perplexity_search, symmetrise
+from ._parallel import n_workers, over_rows
 
 # Rows per block in the brute-force search: the block's distances to all n points are held at
 # once, so this bounds that buffer to _BLOCK * n * 4 bytes (~ 70 MB at n = 70,000).
@@ -70,12 +70,12 @@ def nearest_neighbors(X, k, metric="euclidean", Y=None):
     n_q = Q.shape[0]
     idx = np.empty((n_q, k), dtype=np.int64)
     d2 = np.empty((n_q, k), dtype=np.float64)
-    n_workers = max(1, min(numba.get_num_threads(), -(-n_q // _BLOCK)))
+    workers = max(1, min(n_workers(), -(-n_q // _BLOCK)))
 
     def work(worker):
         # each thread: its own buffer, single-threaded GEMM, then the GIL-free selection
         gram = np.empty((min(_BLOCK, n_q), X.shape[0]), dtype=np.float32)
-        for start in range(worker * _BLOCK, n_q, n_workers * _BLOCK):
+        for start in range(worker * _BLOCK, n_q, workers * _BLOCK):
             stop = min(start + _BLOCK, n_q)
             g = gram[: stop - start]
             np.matmul(Q32[start:stop], X32.T, out=g)
@@ -83,11 +83,11 @@ def nearest_neighbors(X, k, metric="euclidean", Y=None):
                        d2[start:stop])
 
     with single_threaded_blas():
-        if n_workers == 1:
+        if workers == 1:
             work(0)
         else:
-            with ThreadPoolExecutor(n_workers) as pool:
-                list(pool.map(work, range(n_workers)))
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(work, range(workers)))
     return idx, d2
 
 
@@ -102,7 +102,8 @@ def conditional_probabilities(sq_distances, perplexity, tol=1e-5, max_iter=200, 
     d2 = np.ascontiguousarray(sq_distances, dtype=np.float64)
     p = np.empty_like(d2) if out is None else out
     beta = np.empty(d2.shape[0])
-    perplexity_search(d2, float(np.log(perplexity)), float(tol), int(max_iter), p, beta)
+    args = (float(np.log(perplexity)), float(tol), int(max_iter))
+    over_rows(lambda a, b: perplexity_search(d2[a:b], *args, p[a:b], beta[a:b]), len(d2))
     return p, beta
 
 
@@ -136,11 +137,11 @@ def joint_probabilities_dense(X, perplexity, metric="euclidean"):
     n = X.shape[0]
     if metric == "euclidean":
         D = np.empty((n, n))
-        dense_sq_distances(X, D)
+        over_rows(lambda a, b: dense_sq_distances(X, a, b, D), n)
     else:
         D = pairwise_distances(X, metric=metric) ** 2
         np.fill_diagonal(D, np.inf)
     conditional_probabilities(D, perplexity, out=D)
-    symmetrise(D)
+    over_rows(lambda a, b: symmetrise(D, a, b), n)
     D /= D.sum()
     return D

@@ -4,7 +4,8 @@ Each is built once from the joint probabilities P and called as
 ``objective(Y, exaggeration, out, compute_kl=False) -> kl``: it writes dKL/dY (with P scaled
 by ``exaggeration``) into ``out`` and returns the KL divergence of the *unexaggerated* P
 (NaN unless ``compute_kl``: the log of every p_ij w_ij costs as much as the attraction).
-The optimiser in ``_tsne.py`` only ever sees that call.
+The optimiser in ``_tsne.py`` only ever sees that call. Each kernel call's rows are dealt to
+threads by ``_parallel.over_rows``.
 """
 
 import numpy as np
@@ -15,8 +16,25 @@ from ._kernels_bh import bh_repulsion, build_tree
 from ._kernels_common import attractive_forces
 from ._kernels_exact import exact_forces
 from ._kernels_fft import gather_repulsion, interpolation_weights, kernel_grid, spread_charges
+from ._parallel import n_workers, over_rows
 
 _MAX_DEPTH = 50  # tree depth at which coincident points are merged (2^-50 of the map width)
+
+
+def _attraction(Yq, Yr, indptr, indices, data, exaggeration, dof, compute_kl, out, plogw):
+    """``attractive_forces`` over row parts (a part's rows of the CSR arrays keep their
+    offsets into ``indices`` and ``data``)."""
+    def part(a, b):
+        attractive_forces(Yq[a:b], Yr, indptr[a : b + 1], indices, data, exaggeration, dof,
+                          compute_kl, out[a:b], plogw[a:b])
+    over_rows(part, Yq.shape[0])
+
+
+def _bh_repulsion(Yq, skip_self, angle, dof, tree, force, z):
+    """``bh_repulsion`` of the tree (``build_bh_tree``'s arrays) on Yq, over row parts."""
+    def part(a, b):
+        bh_repulsion(Yq, a, b, skip_self, _MAX_DEPTH, angle, dof, *tree[:6], force, z)
+    over_rows(part, Yq.shape[0])
 
 
 def _sum_plogp(data):
@@ -40,8 +58,9 @@ class ExactGradient:
     def __call__(self, Y, exaggeration, out, compute_kl=False):
         if self._rep.shape != Y.shape:
             self._rep = np.empty_like(Y)
-        exact_forces(Y, self.P, self.dof, bool(compute_kl), out, self._rep, self._z,
-                     self._plogw)
+        args = (self.dof, bool(compute_kl))
+        over_rows(lambda a, b: exact_forces(Y, self.P, *args, a, b, out, self._rep, self._z,
+                                            self._plogw), Y.shape[0])
         self.Z = Z = float(self._z.sum())
         out *= 4.0 * exaggeration
         out -= (4.0 / Z) * self._rep
@@ -76,8 +95,8 @@ class _SparseGradient:
         if self._force.shape != Y.shape:
             self._force = np.empty_like(Y)
         self.Z = Z = float(self._repulsion(Y, self._force))
-        attractive_forces(Y, Y, self.indptr, self.indices, self.data, float(exaggeration),
-                          self.dof, bool(compute_kl), out, self._plogw)
+        _attraction(Y, Y, self.indptr, self.indices, self.data, float(exaggeration),
+                    self.dof, bool(compute_kl), out, self._plogw)
         out -= self._force / Z
         out *= 4.0
         if not compute_kl:
@@ -97,7 +116,7 @@ class BarnesHutGradient(_SparseGradient):
     def _repulsion(self, Y, force):
         tree = build_bh_tree(Y, self._tree)
         self._tree = tree
-        bh_repulsion(Y, True, _MAX_DEPTH, self.angle, self.dof, *tree[:6], force, self._z)
+        _bh_repulsion(Y, True, self.angle, self.dof, tree, force, self._z)
         return self._z.sum()
 
 
@@ -143,10 +162,12 @@ class FFTGradient(_SparseGradient):
     * the FFTs are single precision (their rounding, ~1e-7, is far below the interpolation
       error), and only the non-zero rows are transformed forward and only the needed rows
       backward.
+
+    ``workers`` is scipy's FFT worker count (default: as many as the kernels' threads).
     """
 
     def __init__(self, P, dof=1.0, n_interpolation_points=3, min_num_intervals=50,
-                 ints_in_interval=1.0, workers=2):
+                 ints_in_interval=1.0, workers=None):
         super().__init__(P, dof)
         self.p = int(n_interpolation_points)
         self.min_num_intervals = int(min_num_intervals)
@@ -173,7 +194,7 @@ class FFTGradient(_SparseGradient):
             size = scipy.fft.next_fast_len(2 * n_nodes - 1, real=True)
             kern = np.empty((2, size, size))
             kernel_grid(n_nodes, size, width / self.p, self.dof, kern)
-            spec = scipy.fft.rfft2(kern, workers=self.workers)
+            spec = scipy.fft.rfft2(kern, workers=self.workers or n_workers())
             h = spec.shape[-1]
             # Parseval weights of the half spectrum: interior columns stand for two
             weights = np.full(h, 2.0)
@@ -193,18 +214,21 @@ class FFTGradient(_SparseGradient):
         lo, width, n_boxes = self._grid(Y)
         size = self._kernel_spectra(width, n_boxes)
         n_nodes = n_boxes * self.p
-        interpolation_weights(Y, lo, width, n_boxes, self._base, self._w)
+        base, w = self._base, self._w
+        over_rows(lambda a, b: interpolation_weights(Y[a:b], lo, width, n_boxes, base[a:b],
+                                                     w[a:b]), Y.shape[0])
         charges = np.zeros((3, n_nodes, n_nodes))
         spread_charges(Y, self._base, self._w, charges)
-        fft, wk = scipy.fft, self.workers
+        fft, wk = scipy.fft, self.workers or n_workers()
         spec = fft.rfft(charges.astype(self._dtype), n=size, axis=2, workers=wk)
         spec = fft.fft(spec, n=size, axis=1, workers=wk)
         z = float(np.sum(self._z_spec * (spec[0].real ** 2 + spec[0].imag ** 2)))
         spec *= self._k_spec
         pot = fft.ifft(spec, axis=1, workers=wk)[:, :n_nodes]
         pot = fft.irfft(pot, n=size, axis=2, workers=wk)[:, :, :n_nodes]
-        gather_repulsion(Y, self._base, self._w, np.ascontiguousarray(pot, dtype=np.float64),
-                         force)
+        pot = np.ascontiguousarray(pot, dtype=np.float64)
+        over_rows(lambda a, b: gather_repulsion(Y[a:b], base[a:b], w[a:b], pot, force[a:b]),
+                  Y.shape[0])
         # minus the n self-interactions w_ii = 1 that the grid sum includes
         return z - Y.shape[0]
 
@@ -234,10 +258,9 @@ class TransformGradient:
         self._plogp = _sum_plogp(self.data)
 
     def __call__(self, Y, exaggeration, out, compute_kl=False):
-        bh_repulsion(Y, False, _MAX_DEPTH, self.angle, self.dof, *self._tree[:6],
-                     self._force, self._z)
-        attractive_forces(Y, self.Y_ref, self.indptr, self.indices, self.data,
-                          float(exaggeration), self.dof, bool(compute_kl), out, self._plogw)
+        _bh_repulsion(Y, False, self.angle, self.dof, self._tree, self._force, self._z)
+        _attraction(Y, self.Y_ref, self.indptr, self.indices, self.data, float(exaggeration),
+                    self.dof, bool(compute_kl), out, self._plogw)
         out -= self._force / self._z[:, None]
         out *= 4.0
         if not compute_kl:

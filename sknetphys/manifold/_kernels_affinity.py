@@ -5,7 +5,7 @@ Only loop bodies live here; the chunking over rows and the sparse bookkeeping ar
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -76,7 +76,7 @@ def knn_select(gram, sq_all, row_offset, exclude_self, X_rows, X_all, out_idx, o
             oi[pos] = j
 
 
-@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def perplexity_search(d2, target_entropy, tol, max_iter, out_p, out_beta):
     """Gaussian conditionals p_{j|i} with entropy ``target_entropy`` (nats), one row each.
 
@@ -91,8 +91,12 @@ def perplexity_search(d2, target_entropy, tol, max_iter, out_p, out_beta):
     Each row is copied before the search, so ``out_p`` may be ``d2`` itself (in place).
     """
     n, k = d2.shape
-    for i in prange(n):
-        row = d2[i].copy()
+    row = np.empty(k)
+    for i in range(n):
+        # a loop, not row[:] = d2[i]: numba's array-to-array assignment costs 2.2-2.8 s of
+        # compiling the first time a process meets it (a scalar fill costs nothing)
+        for t in range(k):
+            row[t] = d2[i, t]
         dmin = np.inf
         dmean = 0.0
         n_finite = 0
@@ -144,13 +148,14 @@ def perplexity_search(d2, target_entropy, tol, max_iter, out_p, out_beta):
         out_beta[i] = beta
 
 
-@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
-def dense_sq_distances(X, out):
-    """out[i, j] = |x_i - x_j|^2 summed feature by feature (no |x|^2 + |y|^2 - 2 x.y
-    cancellation), and +inf on the diagonal so that a point is not its own neighbour."""
+@njit(cache=True, nogil=True, error_model="numpy")
+def dense_sq_distances(X, start, stop, out):
+    """out[i, j] = |x_i - x_j|^2 for the rows i in [start, stop), summed feature by feature
+    (no |x|^2 + |y|^2 - 2 x.y cancellation), and +inf on the diagonal so that a point is not
+    its own neighbour."""
     n, f = X.shape
     Xt = np.ascontiguousarray(X.T)
-    for i in prange(n):
+    for i in range(start, stop):
         out[i, :] = 0.0
         for c in range(f):
             xc = Xt[c, i]
@@ -160,12 +165,13 @@ def dense_sq_distances(X, out):
         out[i, i] = np.inf
 
 
-@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
-def symmetrise(P):
-    """P <- P + P.T off the diagonal, in place (entries (i, j) and (j, i), j > i, are row
-    i's task's alone); the diagonal, zero for the conditionals, is left as it is."""
+@njit(cache=True, nogil=True, error_model="numpy")
+def symmetrise(P, start, stop):
+    """P <- P + P.T off the diagonal, in place, for the entries (i, j) and (j, i) with
+    j > i and i in [start, stop) (no other rows' call touches them, so row ranges may run
+    concurrently); the diagonal, zero for the conditionals, is left as it is."""
     n = P.shape[0]
-    for i in prange(n):
+    for i in range(start, stop):
         for j in range(i + 1, n):
             v = P[i, j] + P[j, i]
             P[i, j] = v

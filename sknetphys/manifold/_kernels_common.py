@@ -5,10 +5,10 @@ factor w^(1/dof) = 1 / (1 + d^2/dof) does not need a power, so only Z needs ``do
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 
-@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def attractive_forces(Yq, Yr, indptr, indices, data, exaggeration, dof, compute_kl, out,
                       out_plogw):
     """out_i = exaggeration * sum_j p_ij (y_i - y_j) / (1 + |y_i - y_j|^2 / dof).
@@ -21,7 +21,7 @@ def attractive_forces(Yq, Yr, indptr, indices, data, exaggeration, dof, compute_
     # d <= 3: scalar accumulators stay in registers (writing out[i, c] in the inner loop
     # was 4x slower, measured)
     n, d = Yq.shape
-    for i in prange(n):
+    for i in range(n):
         y0 = Yq[i, 0]
         y1 = Yq[i, 1] if d > 1 else 0.0
         y2 = Yq[i, 2] if d > 2 else 0.0
@@ -49,7 +49,7 @@ def attractive_forces(Yq, Yr, indptr, indices, data, exaggeration, dof, compute_
         out_plogw[i] = s
 
 
-@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def gradient_step(Y, grad, update, gains, momentum, learning_rate, min_gain, max_step_norm):
     """One momentum step with per-coordinate gains (Jacobs 1988), in place.
 
@@ -60,7 +60,7 @@ def gradient_step(Y, grad, update, gains, momentum, learning_rate, min_gain, max
     from throwing single points far out of the map.
     """
     n, d = Y.shape
-    for i in prange(n):
+    for i in range(n):
         norm2 = 0.0
         for c in range(d):
             g = grad[i, c]

@@ -18,14 +18,14 @@ once and adding its force to both points (per-block buffers reduced in a fixed o
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 _CHUNK = 256  # columns per inner loop: the chunk's scratch stays in L1
 
 
-@njit(cache=True, parallel=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
-def exact_forces(Y, P, dof, compute_kl, out_attr, out_rep, out_z, out_plogw):
-    """Sums over j != i with q_ij = 1 / (1 + |y_i - y_j|^2 / dof) and w_ij = q_ij^dof.
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
+def exact_forces(Y, P, dof, compute_kl, start, stop, out_attr, out_rep, out_z, out_plogw):
+    """For the rows i in [start, stop), sums over j != i with q_ij = 1 / (1 + |y_i - y_j|^2 / dof) and w_ij = q_ij^dof.
 
     out_attr[i] = sum_j p_ij q_ij (y_i - y_j), out_rep[i] = sum_j w_ij q_ij (y_i - y_j),
     out_z[i] = sum_j w_ij, and with ``compute_kl`` out_plogw[i] = sum_{p_ij > 0} p_ij log w_ij
@@ -38,12 +38,14 @@ def exact_forces(Y, P, dof, compute_kl, out_attr, out_rep, out_z, out_plogw):
     n, d = Y.shape
     Yt = np.ascontiguousarray(Y.T)
     inv = 1.0 / dof
-    for i in prange(n):
-        d2 = np.empty(_CHUNK)
-        pq = np.empty(_CHUNK)
-        wq = np.empty(_CHUNK)
-        attr = np.zeros(d)
-        rep = np.zeros(d)
+    d2 = np.empty(_CHUNK)
+    pq = np.empty(_CHUNK)
+    wq = np.empty(_CHUNK)
+    attr = np.empty(d)
+    rep = np.empty(d)
+    for i in range(start, stop):
+        attr[:] = 0.0
+        rep[:] = 0.0
         z = 0.0
         plogw = 0.0
         for j0 in range(0, n, _CHUNK):
@@ -90,14 +92,14 @@ def exact_forces(Y, P, dof, compute_kl, out_attr, out_rep, out_z, out_plogw):
             out_plogw[i] = plogw
 
 
-@njit(cache=True, parallel=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
-def exact_normalisation(Y, dof, out_rows):
-    """out_rows[i] = sum_{j != i} w_ij, so Z = out_rows.sum()."""
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
+def exact_normalisation(Y, dof, start, stop, out_rows):
+    """out_rows[i] = sum_{j != i} w_ij for i in [start, stop); over all rows Z = out_rows.sum()."""
     n, d = Y.shape
     Yt = np.ascontiguousarray(Y.T)
     inv = 1.0 / dof
-    for i in prange(n):
-        d2 = np.empty(_CHUNK)
+    d2 = np.empty(_CHUNK)
+    for i in range(start, stop):
         z = 0.0
         for j0 in range(0, n, _CHUNK):
             m = min(_CHUNK, n - j0)

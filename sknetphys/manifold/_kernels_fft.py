@@ -7,10 +7,10 @@ FFT calls are scipy's, outside numba), and the potentials interpolated back with
 weights.
 """
 
-from numba import njit, prange
+from numba import njit
 
 
-@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def interpolation_weights(Y, lo, box_width, n_boxes, out_base, out_w):
     """Per point and axis: first grid node of its box (``out_base``) and the p Lagrange weights.
 
@@ -18,7 +18,7 @@ def interpolation_weights(Y, lo, box_width, n_boxes, out_base, out_w):
     """
     n, d = Y.shape
     p = out_w.shape[2]
-    for i in prange(n):
+    for i in range(n):
         for c in range(d):
             u = (Y[i, c] - lo) / box_width
             b = int(u)
@@ -55,7 +55,7 @@ def spread_charges(Y, base, w, out_grid):
                 out_grid[2, bx + a, by + b] += wab * Y[i, 1]
 
 
-@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def kernel_grid(n_nodes, size, spacing, dof, out):
     """Circulant embedding of the two kernels on the node offsets, for an FFT of ``size``.
 
@@ -63,7 +63,7 @@ def kernel_grid(n_nodes, size, spacing, dof, out):
     at offsets (a, b) * spacing with negative offsets wrapped to the end; the middle of the
     padding (offsets no pair of nodes can have) stays zero.
     """
-    for a in prange(size):
+    for a in range(size):
         ia = a if a < n_nodes else (a - size if a > size - n_nodes else -1)
         for b in range(size):
             ib = b if b < n_nodes else (b - size if b > size - n_nodes else -1)
@@ -78,7 +78,7 @@ def kernel_grid(n_nodes, size, spacing, dof, out):
             out[1, a, b] = wv * q
 
 
-@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def gather_repulsion(Y, base, w, potentials, out_force):
     """Interpolate the three potentials back to each point and form its repulsion.
 
@@ -87,7 +87,7 @@ def gather_repulsion(Y, base, w, potentials, out_force):
     """
     n, d = Y.shape
     p = w.shape[2]
-    for i in prange(n):
+    for i in range(n):
         bx = base[i, 0]
         by = base[i, 1]
         f0 = 0.0

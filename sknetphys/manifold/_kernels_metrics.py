@@ -1,10 +1,10 @@
 """Numba kernel for map-quality metrics: ranks of given points in the input space."""
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 
-@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def count_closer(gram, sq_all, row_offset, targets, out_counts):
     """out_counts[r, t] = number of points strictly closer to row r than point targets[r, t].
 
@@ -13,9 +13,10 @@ def count_closer(gram, sq_all, row_offset, targets, out_counts):
     """
     m, n = gram.shape
     t_count = targets.shape[1]
-    for r in prange(m):
-        thr = np.empty(t_count, dtype=np.float32)
-        cnt = np.zeros(t_count, dtype=np.int64)
+    thr = np.empty(t_count, dtype=np.float32)
+    cnt = np.empty(t_count, dtype=np.int64)
+    for r in range(m):
+        cnt[:] = 0
         for t in range(t_count):
             j = targets[r, t]
             thr[t] = sq_all[j] - np.float32(2.0) * gram[r, j]

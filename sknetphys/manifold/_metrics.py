@@ -6,6 +6,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from ._kernels_exact import exact_normalisation
 from ._kernels_metrics import count_closer
+from ._parallel import over_rows
 
 _BLOCK = 256
 
@@ -37,7 +38,8 @@ def trustworthiness(X, embeddings, n_neighbors=10):
         g = gram[: stop - start]
         c = counts[: stop - start]
         np.matmul(X[start:stop], X.T, out=g)
-        count_closer(g, sq, start, targets[start:stop], c)
+        t = targets[start:stop]
+        over_rows(lambda a, b: count_closer(g[a:b], sq, start + a, t[a:b], c[a:b]), stop - start)
         ranks = c + 1  # rank 1 is the nearest neighbour
         excess = np.maximum(ranks - k, 0).reshape(stop - start, len(embeddings), k)
         penalty += excess.sum(axis=(0, 2))
@@ -70,5 +72,5 @@ def kl_divergence(P, Y, dof=1.0):
     d2 = np.sum((Y[rows] - Y[cols]) ** 2, axis=1)
     log_w = -dof * np.log1p(d2 / dof)
     z_rows = np.empty(len(Y))
-    exact_normalisation(Y, float(dof), z_rows)
+    over_rows(lambda a, b: exact_normalisation(Y, float(dof), a, b, z_rows), len(Y))
     return float(np.sum(p * (np.log(p) - log_w)) + np.log(z_rows.sum()))

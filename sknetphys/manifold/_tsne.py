@@ -2,10 +2,8 @@
 
 import time
 import warnings
-from contextlib import contextmanager
 from numbers import Integral, Real
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
@@ -24,6 +22,7 @@ from ._affinity import (
 )
 from ._gradients import BarnesHutGradient, ExactGradient, FFTGradient, TransformGradient
 from ._kernels_common import gradient_step
+from ._parallel import n_workers, thread_policy
 
 # The exact method holds a dense n x n P: 200 MB at 5,000 points.
 EXACT_MAX_SAMPLES = 5000
@@ -42,10 +41,14 @@ _EXACT_WARN_RATIO = 4.0
 # n = 2,000 / 5,000 / 10,000 and FFT 47 / 43 / 40 ms (benchmarks/RESULTS.md).
 _FFT_MIN_SAMPLES = 10000
 
-# Below this many points the kernels run on one thread: each iteration calls a handful of
-# parallel kernels, and on a busy machine every one of them waits for a descheduled worker
-# (measured: 150 points took 9-28 s on two threads and 0.4 s on one under a load of 5).
-_PARALLEL_MIN_SAMPLES = 5000
+# Below this many points the kernels run on one thread: each iteration hands a few kernel
+# calls to the other thread, about 0.1 ms each. Whole fits of the digits, one thread against
+# two (2 vCPUs, two runs each): 150 points 0.22-0.26 s against 0.71-0.73, 500 0.68-0.83
+# against 0.83-0.96, 1,000 1.75-1.99 against 1.57-1.68, 1,797 3.75-4.20 against 2.54-3.15;
+# beside two busy processes, 1,000 3.3-4.6 against 3.1-3.8 and 1,797 6.2-7.2 against
+# 4.9-5.6. (numba's OpenMP threads, used before, had taken 9-28 s for 150 points on a busy
+# machine, against 0.4 s on one thread, so they were kept to 5,000 points and more.)
+_PARALLEL_MIN_SAMPLES = 1000
 
 _MOMENTUM = 0.8  # both phases, as openTSNE; with gains this converges in 750 iterations
 _MIN_GAIN = 0.01
@@ -54,22 +57,11 @@ _TRANSFORM_ITER = 100
 _TRANSFORM_LEARNING_RATE = 0.025
 
 
-@contextmanager
 def _thread_policy(n):
-    """Run numba kernels single-threaded for small problems, restoring the setting after.
-
-    numba's thread count is a thread-local setting (each Python thread has its own, starting
-    at NUMBA_NUM_THREADS), so concurrent calls from several threads cannot change each
-    other's. No result depends on it: every kernel gives each point's sums to one thread in a
-    fixed order, and the FFT's transforms split whole lines between workers.
-    """
-    before = numba.get_num_threads()
-    if n < _PARALLEL_MIN_SAMPLES:
-        numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(before)
+    """The kernels on one thread for small problems (a thread-local setting, restored
+    after). No result depends on it: every kernel gives each point's sums to one thread in
+    a fixed order, and the FFT's transforms split whole lines between workers."""
+    return thread_policy(n, _PARALLEL_MIN_SAMPLES)
 
 
 class TSNEEmbedding(VersionedStateMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
@@ -155,13 +147,12 @@ class TSNEEmbedding(VersionedStateMixin, ClassNamePrefixFeaturesOutMixin, Transf
     *Threads and reproducibility.* :meth:`transform` on one fitted estimator may run from
     several threads at once; it writes nothing shared and gives the same result as
     sequential calls. The same ``random_state`` gives bit-identical embeddings across runs
-    and processes. Below 5,000 points the kernels run on one thread; above, on numba's
-    threads (``NUMBA_NUM_THREADS``), and their number does not change the result: each
-    point's sums run in one thread in a fixed order, and the FFT method's transforms
-    (scipy's, over as many workers as numba has threads) split whole 1-D transforms between
-    workers (tested: the same bits with 1 and 2 threads, every method). Concurrent calls need
-    a thread-safe numba threading layer (``tbb`` or ``omp``, numba's choice where installed,
-    not ``workqueue``).
+    and processes. Below 1,000 points the kernels run on one thread; above, each kernel
+    call's points are dealt to as many threads as the networks use (``SKNETPHYS_NUM_THREADS``,
+    else ``OMP_NUM_THREADS``, else the CPUs), and their number does not change the result:
+    each point's sums run in one thread in a fixed order, and the FFT method's transforms
+    (scipy's, over as many workers) split whole 1-D transforms between workers (tested: the
+    same bits with 1 and 2 threads, every method).
 
     References
     ----------
@@ -342,7 +333,7 @@ class TSNEEmbedding(VersionedStateMixin, ClassNamePrefixFeaturesOutMixin, Transf
             if method == "fft":
                 objective = FFTGradient(P, self.dof, self.n_interpolation_points,
                                         self.min_num_intervals, self.ints_in_interval,
-                                        workers=numba.get_num_threads())
+                                        workers=n_workers())
             else:
                 objective = BarnesHutGradient(P, self.dof, self.angle)
         self._log(f"affinities ({method}, n={n}) in {time.perf_counter() - t0:.2f} s")

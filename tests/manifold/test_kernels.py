@@ -1,10 +1,10 @@
 """Every numba kernel of the t-SNE against its plain-numpy reference in ``naive.py``."""
 
-import numba
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
+import sknetphys.manifold._parallel as parallel_module
 from sknetphys.manifold._gradients import (
     _MAX_DEPTH,
     BarnesHutGradient,
@@ -22,6 +22,7 @@ from sknetphys.manifold._kernels_fft import (
     kernel_grid,
     spread_charges,
 )
+from sknetphys.manifold._parallel import n_workers, thread_policy
 
 from . import naive
 
@@ -85,7 +86,8 @@ def test_attractive_forces_match_naive(dof):
 def test_exact_normalisation_matches_naive(dof):
     _, Y = _data(n=300, d=3)  # rows longer than the kernel's 256-column chunks
     rows = np.empty(len(Y))
-    exact_normalisation(Y, dof, rows)
+    for start, stop in [(0, 111), (111, 300)]:  # row ranges, as threads get them
+        exact_normalisation(Y, dof, start, stop, rows)
     np.testing.assert_allclose(rows, naive.repulsion(Y, Y, dof)[1], rtol=1e-12)
 
 
@@ -129,14 +131,15 @@ def test_bh_repulsion_angle_zero_is_exact(d):
     _, Y = _data(d=d)
     tree = build_bh_tree(Y)
     force, z = np.empty_like(Y), np.empty(len(Y))
-    bh_repulsion(Y, True, _MAX_DEPTH, 0.0, 1.0, *tree[:6], force, z)
+    for start, stop in [(0, 23), (23, len(Y))]:  # row ranges, as threads get them
+        bh_repulsion(Y, start, stop, True, _MAX_DEPTH, 0.0, 1.0, *tree[:6], force, z)
     rf, rz = naive.repulsion(Y, Y)
     np.testing.assert_allclose(force, rf, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(z, rz, rtol=1e-10)
     # queries that are not tree points (as in transform)
     Q = Y[:17] + 0.3
     f2, z2 = np.empty_like(Q), np.empty(len(Q))
-    bh_repulsion(Q, False, _MAX_DEPTH, 0.0, 0.7, *tree[:6], f2, z2)
+    bh_repulsion(Q, 0, len(Q), False, _MAX_DEPTH, 0.0, 0.7, *tree[:6], f2, z2)
     rf, rz = naive.repulsion(Q, Y, 0.7, skip_self=False)
     np.testing.assert_allclose(f2, rf, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(z2, rz, rtol=1e-10)
@@ -260,20 +263,21 @@ def test_transform_gradient_matches_naive():
 
 
 @pytest.mark.parametrize("method", ["exact", "bh", "fft"])
-def test_parallel_equals_serial(method):
+def test_parallel_equals_serial(method, monkeypatch):
     # each point's sums run in one thread in a fixed order, and the FFT workers split whole
     # transforms, so results agree to the bit whatever the thread count (the estimator's
-    # reproducibility across NUMBA_NUM_THREADS rests on this)
+    # reproducibility across SKNETPHYS_NUM_THREADS rests on this)
     P, Y = _data(n=200)
     S = sp.csr_matrix(P)
-    make = {"exact": lambda w: ExactGradient(P), "bh": lambda w: BarnesHutGradient(S),
-            "fft": lambda w: FFTGradient(S, min_num_intervals=100, workers=w)}[method]
-    threads = numba.get_num_threads()
+    make = {"exact": lambda: ExactGradient(P), "bh": lambda: BarnesHutGradient(S),
+            "fft": lambda: FFTGradient(S, min_num_intervals=100)}[method]
     g1, g2 = np.empty_like(Y), np.empty_like(Y)
-    try:
-        numba.set_num_threads(1)
-        make(1)(Y, 2.0, g1)
-    finally:
-        numba.set_num_threads(threads)
-    make(2)(Y, 2.0, g2)
+    with thread_policy(1, min_samples=2):  # below the threshold: the calling thread only
+        assert n_workers() == 1
+        make()(Y, 2.0, g1)
+    # three uneven parts of the rows (200 / 3), whatever this machine's CPUs
+    monkeypatch.setattr(parallel_module, "n_threads", lambda: 3)
+    with thread_policy(1, min_samples=0):
+        assert n_workers() == 3
+        make()(Y, 2.0, g2)
     np.testing.assert_array_equal(g1, g2)

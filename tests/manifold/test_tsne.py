@@ -11,7 +11,6 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numba
 import numpy as np
 import pandas as pd
 import pytest
@@ -26,6 +25,7 @@ from threadpoolctl import threadpool_info
 import sknetphys.manifold._tsne as tsne_module
 from sknetphys.manifold import TSNEEmbedding
 from sknetphys.manifold._affinity import joint_probabilities_dense, joint_probabilities_knn
+from sknetphys.manifold._parallel import n_workers
 from sknetphys.manifold._tsne import EXACT_MAX_SAMPLES
 
 from . import naive
@@ -145,7 +145,7 @@ import hashlib, sys
 import numpy as np
 import sknetphys.manifold._tsne as tsne_module
 from sknetphys.manifold import TSNEEmbedding
-tsne_module._PARALLEL_MIN_SAMPLES = 0  # the parallel kernels, as above 5,000 points
+tsne_module._PARALLEL_MIN_SAMPLES = 0  # the parallel kernels, as from 1,000 points
 rng = np.random.default_rng(0)
 X = np.vstack([rng.normal(c, 1, (50, 6)) for c in (0, 4, 8)])
 for method in ["exact", "barnes_hut", "fft"]:
@@ -156,9 +156,9 @@ for method in ["exact", "barnes_hut", "fft"]:
 
 
 def test_bit_identical_across_processes_and_thread_counts(monkeypatch):
-    # a fresh process on one numba thread, and this one on its default count (with the
-    # kernels run in parallel at any size), give the same bits for every method
-    env = dict(os.environ, NUMBA_NUM_THREADS="1",
+    # a fresh process on one thread, and this one on its default count (with the kernels
+    # run in parallel at any size), give the same bits for every method
+    env = dict(os.environ, SKNETPHYS_NUM_THREADS="1",
                PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
     out = subprocess.run([sys.executable, "-c", _DETERMINISM_SCRIPT], env=env, cwd=REPO,
                          capture_output=True, text=True, check=True).stdout
@@ -224,7 +224,7 @@ def test_concurrent_transform_is_bit_identical(fitted, dtype, m, monkeypatch):
     est, X = fitted
     if m > 100:
         # large X takes every path there is: several kNN blocks on worker threads, and
-        # parallel kernels (from 5,000 new points; here at any size, to keep the test quick)
+        # parallel kernels (from 1,000 new points; here at any size, to keep the test quick)
         monkeypatch.setattr(tsne_module, "_PARALLEL_MIN_SAMPLES", 0)
     rng = np.random.default_rng(2)
     Xq = (X[rng.integers(0, 150, m)] + rng.normal(0, 0.5, (m, 8))).astype(dtype)
@@ -236,10 +236,10 @@ def test_concurrent_transform_is_bit_identical(fitted, dtype, m, monkeypatch):
     barrier = threading.Barrier(n_threads)
 
     def call(_):
-        before = numba.get_num_threads()
+        before = n_workers()
         barrier.wait()  # start together, so the calls overlap
         out = est.transform(Xq)
-        return out, numba.get_num_threads() == before
+        return out, n_workers() == before
 
     with ThreadPoolExecutor(n_threads) as pool:
         for _ in range(1 if m > 100 else 5):
