@@ -404,9 +404,9 @@ def run_tasks(shares, on_compiled=None, lazy_workers=False, then=()):
 
     With ``lazy_workers`` the workers start only once this process meets a kernel that is
     not in the cache (a warm cache costs no process starts); if they never start, their
-    shares run here, and ``then`` skips what they already ran. ``then`` serves a process
-    that needs every kernel in memory before it times anything: run after the workers, its
-    tasks load what they compiled.
+    shares run here. ``then`` serves a process that needs every kernel in memory before it
+    times anything: run after the workers, its tasks load what they compiled; it skips the
+    tasks that already ran here (their kernels are in memory).
     """
     start = time.perf_counter()
     mine, others = shares[0], [share for share in shares[1:] if share]
@@ -428,7 +428,7 @@ def run_tasks(shares, on_compiled=None, lazy_workers=False, then=()):
     compilations, found = workers[0].wait() if workers else ([], {})
     with CompileLog(on_compiled) as late:
         for task in then:
-            if workers or task not in mine + theirs_here:
+            if task not in mine + theirs_here:
                 _resolve(task)()
     compilations = log.compilations + compilations + late.compilations
     for name, sigs in kernels(loaded_only=True).items():

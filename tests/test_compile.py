@@ -55,8 +55,9 @@ _ONE, _TWO, _NOTHING = (f"tests._compile_tasks:{f}" for f in ("compile_one", "co
 
 
 def test_workers_start_on_the_first_cache_miss_only():
-    summary = run_tasks([[_ONE], [_TWO]], lazy_workers=True, then=[_TWO])
-    # compile_one here, compile_two in a worker and then here again
+    summary = run_tasks([[_ONE], [_TWO]], lazy_workers=True, then=[_ONE, _TWO])
+    # compile_one here, compile_two in a worker and then here again; `then` skips
+    # compile_one, which ran here already (each run of it would compile anew)
     assert summary.processes == 2 and len(summary.compilations) == 3
     assert summary.seconds == pytest.approx(sum(c.seconds for c in summary.compilations))
     # nothing to compile here: no worker; its share runs here, and `then` skips what ran
