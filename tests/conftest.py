@@ -1,6 +1,7 @@
 """Fixtures shared by all tests."""
 
 import os
+import signal
 
 import pytest
 
@@ -30,3 +31,16 @@ def mnist(mnist_dir):
     X, y = load_mnist(mnist_dir, subset="train", return_X_y=True)
     Xt, yt = load_mnist(mnist_dir, subset="test", return_X_y=True)
     return X, y, Xt, yt
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ctrl_c_raises():
+    """Ctrl-C raises KeyboardInterrupt in every test, as in a terminal. A process that a
+    non-interactive shell starts in the background inherits SIGINT ignored, and Python then
+    installs no handler: the Ctrl-C tests (a SIGINT sent to the main thread, or
+    ``_thread.interrupt_main``) would see nothing happen."""
+    previous = signal.getsignal(signal.SIGINT)
+    if previous == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
