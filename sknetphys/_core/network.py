@@ -16,6 +16,24 @@ _PASS_BYTES = 3 << 20
 _PASS_ROWS = 32
 
 
+# Prediction deals its chunks to threads only when a chunk holds at least this many
+# multiply-adds: a hand-off to a thread costs about 0.1 ms here, and a chunk of a small net is
+# less work than that (the digits' 64-100-10 net: 256 rows x 7,400 = 1.9M, 0.05 ms of GEMM;
+# MNIST's 784-800-10: 163M a chunk).
+PARALLEL_MIN_MACS = 10_000_000
+
+
+def _multiply_adds(layers):
+    """Multiply-adds per input row of ``layers``, roughly: each weighted layer's first
+    parameter (its weights) once per output position."""
+    total = 0
+    for layer in layers:
+        if layer.param_shapes:
+            positions = int(np.prod(layer.output_shape[:-1]))  # 1 for a dense layer
+            total += int(np.prod(layer.param_shapes[0])) * positions
+    return total
+
+
 class Network:
     """Build ``specs`` against ``input_shape`` and lay all parameters out in one vector.
 
@@ -205,7 +223,8 @@ class Network:
         work runs on replicas borrowed from a pool (each with its own buffers, all sharing
         ``params``), never on the training buffers. Rows go in fixed chunks of
         ``pass_rows`` (256 for dense nets), dealt to ``n_threads()`` threads, so a row's
-        result does not depend on the thread count. It may differ in the last bits when the
+        result does not depend on the thread count. A small network's chunks all run on the
+        calling thread (fewer than :data:`PARALLEL_MIN_MACS` multiply-adds a chunk). It may differ in the last bits when the
         row sits elsewhere in X (BLAS blocks the rows of a chunk), as with scikit-learn's
         MLPs, whose prediction is one product over all of X. Image networks
         predict in chunks of ``pass_rows`` (32 images for the MNIST nets: 1.4x (simple) and
@@ -216,7 +235,8 @@ class Network:
         n = X.shape[0]
         size = self.pass_rows or 256
         chunks = [slice(a, min(n, a + size)) for a in range(0, n, size)]
-        nets = self._borrow(min(n_threads(), len(chunks)))
+        parallel = _multiply_adds(layers) * min(size, n) >= PARALLEL_MIN_MACS
+        nets = self._borrow(min(n_threads(), len(chunks)) if parallel else 1)
         T = len(nets)
 
         def work(k):

@@ -14,6 +14,7 @@ from sknetphys._core.losses import (
     SoftmaxSquaredLoss,
     SquaredLoss,
 )
+import sknetphys._core.network as network_module
 from sknetphys._core.network import Network
 
 ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu"]
@@ -141,19 +142,41 @@ def _concurrent_nets(dtype):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("n", [5, 700])
-def test_concurrent_predict_gives_the_sequential_result_bit_for_bit(dtype, n):
+def test_concurrent_predict_gives_the_sequential_result_bit_for_bit(dtype, n, monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 
     rng = np.random.default_rng(2)
     for net in _concurrent_nets(dtype):
         X = rng.normal(size=(n,) + net.input_shape).astype(dtype)
         X[X < 0.5] = 0  # mostly zeros: the dense input layer's sparse route
-        expected = net.predict(X)
+        expected = net.predict(X)  # small nets: every chunk on this thread
+        with monkeypatch.context() as m:
+            m.setattr(network_module, "PARALLEL_MIN_MACS", 0)  # chunks dealt to threads
+            np.testing.assert_array_equal(net.predict(X), expected)
         with ThreadPoolExecutor(4) as pool:
             for _ in range(5):
                 results = list(pool.map(lambda _: net.predict(X), range(4)))
                 for result in results:
                     np.testing.assert_array_equal(result, expected)
+
+
+def test_only_enough_work_is_dealt_to_threads(monkeypatch):
+    calls = []
+
+    def recording(tasks):
+        calls.append(len(tasks))
+        return [task() for task in tasks]
+
+    monkeypatch.setattr(network_module, "run_parallel", recording)
+    monkeypatch.setattr(network_module, "n_threads", lambda: 2)
+    small = Network([Dense(100), Dense(10, "identity")], (64,), np.float32)  # 7,400 a row
+    big = Network([Dense(800), Dense(10, "identity")], (784,), np.float32)  # 635,200 a row
+    for net in (small, big):
+        net.init_params(np.random.default_rng(0))
+        net.predict(np.ones((600,) + net.input_shape, np.float32))  # 3 chunks of <= 256 rows
+    assert calls == [1, 2]
+    big.predict(np.ones((10, 784), np.float32))  # one chunk: nothing to deal out
+    assert calls[-1] == 1
 
 
 def test_predict_runs_any_range_of_layers():
