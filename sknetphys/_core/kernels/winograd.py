@@ -36,8 +36,10 @@ The transforms and row expansions are ``inline="always"``: numba copies them int
 whole-layer kernels (their only callers) instead of compiling each on its own and then
 again, linked into its caller, where LLVM optimises it a second time. A first run compiles
 the layer in 9.4-9.8 s instead of 12.4-12.8 (``warm_up_winograd`` of the demo on a fresh
-cache), with the same bits and the same speed (4 layers, forward and backward, old and new
-alternating in one process: 0.91-1.07x, where an A/B of identical code spans 0.995-1.05x).
+cache), with the same bits and no speed difference this machine resolves (4 layers, forward
+and backward, old and new alternating in one process: 0.91-1.07x in most runs, 1.17-1.22x on
+one layer once and 0.96-1.03x on it in the next run, where an A/B of identical code spans
+0.995-1.05x).
 """
 
 from fractions import Fraction
