@@ -102,7 +102,7 @@ def warm_up_dense():
 
 
 def warm_up_conv_layers():
-    _run_conv_layers((Conv2D, AvgPool2D), where=lambda layer: not getattr(layer, "winograd", 0))
+    _run_conv_layers((Conv2D, AvgPool2D), where=lambda layer: not getattr(layer, "winograd", False))
 
 
 def warm_up_winograd():

@@ -223,12 +223,12 @@ class Network:
         work runs on replicas borrowed from a pool (each with its own buffers, all sharing
         ``params``), never on the training buffers. Rows go in fixed chunks of
         ``pass_rows`` (256 for dense nets), dealt to ``n_threads()`` threads, so a row's
-        result does not depend on the thread count. A small network's chunks all run on the
-        calling thread (fewer than :data:`PARALLEL_MIN_MACS` multiply-adds a chunk). It may differ in the last bits when the
+        result does not depend on the thread count. It may differ in the last bits when the
         row sits elsewhere in X (BLAS blocks the rows of a chunk), as with scikit-learn's
-        MLPs, whose prediction is one product over all of X. Image networks
-        predict in chunks of ``pass_rows`` (32 images for the MNIST nets: 1.4x (simple) and
-        1.15x (two-stage) faster than 256).
+        MLPs, whose prediction is one product over all of X. A small network's chunks all
+        run on the calling thread (fewer than :data:`PARALLEL_MIN_MACS` multiply-adds a
+        chunk). Image networks predict in chunks of ``pass_rows`` (32 images for the MNIST
+        nets: 1.4x (simple) and 1.15x (two-stage) faster than 256).
         """
         layers = self.layers[start:stop]
         out = np.empty((X.shape[0],) + layers[-1].output_shape, dtype=self.dtype)

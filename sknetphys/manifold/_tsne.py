@@ -22,7 +22,7 @@ from ._affinity import (
 )
 from ._gradients import BarnesHutGradient, ExactGradient, FFTGradient, TransformGradient
 from ._kernels_common import gradient_step
-from ._parallel import n_workers, thread_policy
+from ._parallel import thread_policy
 
 # The exact method holds a dense n x n P: 200 MB at 5,000 points.
 EXACT_MAX_SAMPLES = 5000
@@ -332,8 +332,7 @@ class TSNEEmbedding(VersionedStateMixin, ClassNamePrefixFeaturesOutMixin, Transf
             P = joint_probabilities_knn(X, self.perplexity, self.metric)
             if method == "fft":
                 objective = FFTGradient(P, self.dof, self.n_interpolation_points,
-                                        self.min_num_intervals, self.ints_in_interval,
-                                        workers=n_workers())
+                                        self.min_num_intervals, self.ints_in_interval)
             else:
                 objective = BarnesHutGradient(P, self.dof, self.angle)
         self._log(f"affinities ({method}, n={n}) in {time.perf_counter() - t0:.2f} s")
