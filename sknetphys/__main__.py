@@ -25,21 +25,15 @@ from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
-from . import (
-    Autoencoder,
-    AvgPool2D,
-    Conv2D,
-    ConvClassifier,
-    Flatten,
-    MaxPool2D,
-    MLPClassifier,
-)
-from .compile import CompileLog, cache_location, run_layers, run_tasks
+from . import Autoencoder, ConvClassifier, MLPClassifier
+from ._demo_nets import INPUT_SHAPE, conv_nets
+from .compile import CompileLog, cache_location, run_tasks
 from .manifold._demo import sklearn_tsne_demo, tsne_demo
 
 _WARM_ROWS = 128  # rows for the warm-up fits: enough for a few batches of every network
 _N_CODES = 32
 _HERE = "sknetphys.__main__:"  # the warm-up tasks, as worker processes find them
+_NETS = "sknetphys._demo_nets:"  # those that need no scikit-learn
 
 
 def _digits(seed):
@@ -52,19 +46,14 @@ def _digits(seed):
 def _networks(epochs, seed):
     """``[(section, [(name, estimator), ...]), ...]``: every network the demo times."""
     dense = dict(hidden_layer_sizes=(100,), batch_size=32, max_iter=epochs, random_state=seed)
-    conv = dict(input_shape=(8, 8, 1), batch_size=32, max_iter=epochs, random_state=seed)
+    conv = dict(input_shape=INPUT_SHAPE, batch_size=32, max_iter=epochs, random_state=seed)
     return [
         ("Dense networks (64-100-10, relu, Adam, batch 32):", [
             ("sknetphys MLPClassifier", MLPClassifier(**dense)),
             ("sklearn   MLPClassifier", SkMLPClassifier(**dense)),
         ]),
-        ("Convolutional networks on the 8x8 images (Adam, batch 32):", [
-            ("ConvClassifier [Conv2D(8,3), AvgPool2D(2)]",
-             ConvClassifier([Conv2D(8, 3, padding="same"), AvgPool2D(2), Flatten()], **conv)),
-            ("ConvClassifier [Conv2D(16,3), MaxPool2D(2), ...]",
-             ConvClassifier([Conv2D(16, 3, padding="same"), MaxPool2D(2),
-                             Conv2D(32, 3, padding="same"), MaxPool2D(2), Flatten()], **conv)),
-        ]),
+        ("Convolutional networks on the 8x8 images (Adam, batch 32):",
+         [(name, ConvClassifier(specs, **conv)) for name, specs in conv_nets()]),
     ]
 
 
@@ -86,31 +75,8 @@ def warm_up_networks():
     _warm_up([m for _, models in _networks(1, 0) for m in models])
 
 
-def _run_conv_layers(kinds, where=None):
-    for _, model in _networks(1, 0)[1][1]:
-        run_layers(model.layers, model.input_shape, np.float32, kinds, where=where)
-
-
-# A first run's kernels, shared out between two processes of about equal work: the conv
-# layers off the Winograd path, the dense networks and t-SNE in this one, the Winograd layer
-# and max pooling in a worker (each alone on a fresh cache, seconds: 9.7, 2.7 and 6.5
-# against 12.8 and 3.8 after the worker's 2.8 s of imports). This process compiles the
-# kernels both need (gemm, column sums) first, so the worker mostly finds them cached. The
-# whole networks then run here, loading what the worker compiled.
 def warm_up_dense():
     _warm_up(_networks(1, 0)[0][1])
-
-
-def warm_up_conv_layers():
-    _run_conv_layers((Conv2D, AvgPool2D), where=lambda layer: not getattr(layer, "winograd", False))
-
-
-def warm_up_winograd():
-    _run_conv_layers(Conv2D, where=lambda layer: layer.winograd)
-
-
-def warm_up_max_pooling():
-    _run_conv_layers(MaxPool2D)
 
 
 def warm_up_tsne():
@@ -198,10 +164,17 @@ class _Footnotes:
                   "did not cover")
 
 
+# A first run's kernels, shared out between two processes of about equal work. This one
+# compiles the conv layers off the Winograd path first (with the gemm and column sums that
+# the worker's layers need too), then the dense networks and t-SNE. The worker imports no
+# scikit-learn (0.5 s of imports instead of 2.7) and starts with pooling, which needs
+# nothing this process compiles, so that it finds gemm cached when it reaches the Winograd
+# layer (Winograd first: 39-40 variants compiled instead of 37, a second gemm among them).
+# The whole networks then run here, loading what the worker compiled.
 def _prepare(jobs):
     """Compile or load the demo's kernels; return the line that says which and how long."""
-    mine = [_HERE + "warm_up_conv_layers", _HERE + "warm_up_dense", _HERE + "warm_up_tsne"]
-    theirs = [_HERE + "warm_up_winograd", _HERE + "warm_up_max_pooling"]
+    mine = [_NETS + "warm_up_conv_layers", _HERE + "warm_up_dense", _HERE + "warm_up_tsne"]
+    theirs = [_NETS + "warm_up_pooling", _NETS + "warm_up_winograd"]
     summary = run_tasks([mine, theirs] if jobs > 1 else [mine + theirs], lazy_workers=True,
                         then=[_HERE + task for task in ("warm_up_networks", "warm_up_tsne",
                                                         "warm_up_sklearn_tsne")])

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from numba import njit
 
 from sknetphys.__main__ import _Footnotes, _measure
@@ -85,9 +86,24 @@ def test_figures_that_include_compilation_are_marked():
     assert notes.seconds == compiling
 
 
-def test_tsne_loads_on_first_use_only():
-    # a fresh interpreter: importing the package leaves t-SNE unloaded until it is asked for
+def test_public_names_load_on_first_use_only():
+    # a fresh interpreter: importing the package loads neither t-SNE nor scikit-learn until
+    # a name is asked for; then every public name resolves
     code = ("import sys, sknetphys; assert 'sknetphys.manifold' not in sys.modules; "
+            "assert 'sklearn' not in sys.modules; "
             "from sknetphys import TSNEEmbedding; assert TSNEEmbedding.__name__ == 'TSNEEmbedding'; "
-            "assert 'TSNEEmbedding' in dir(sknetphys)")
+            "assert 'TSNEEmbedding' in dir(sknetphys); "
+            "assert all(getattr(sknetphys, name).__name__ == name for name in sknetphys.__all__)")
+    subprocess.run([sys.executable, "-c", code], check=True)
+    import sknetphys
+
+    with pytest.raises(AttributeError, match="NoSuchEstimator"):
+        sknetphys.NoSuchEstimator
+
+
+def test_demo_worker_tasks_import_no_sklearn():
+    # the worker of the demo's first run imports its tasks' module without scikit-learn
+    code = ("import sys, sknetphys.compile, sknetphys._demo_nets as nets; "
+            "assert 'sklearn' not in sys.modules, 'sklearn imported'; "
+            "assert [len(specs) for _, specs in nets.conv_nets()] == [3, 5]")
     subprocess.run([sys.executable, "-c", code], check=True)
