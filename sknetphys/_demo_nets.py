@@ -1,4 +1,5 @@
-"""The demo's convolutional networks as layer specs, and warm-ups that compile their layers.
+"""The demo's convolutional networks as layer specs, and warm-ups that compile their layers
+(and t-SNE's tree) without the estimators.
 
 Nothing here imports scikit-learn, so that a worker process of the demo's first run
 (``python -m sknetphys``, see ``__main__._prepare``) starts compiling about 2 s sooner than
@@ -41,3 +42,11 @@ def warm_up_winograd():
 
 def warm_up_pooling():
     _run_layers((AvgPool2D, MaxPool2D))
+
+
+def warm_up_tsne_tree():
+    """The Barnes-Hut tree of a t-SNE map (``build_tree``, 1.3-1.4 s of compiling), as the
+    map's gradient builds it: float64 points in 2-D."""
+    from .manifold._gradients import build_bh_tree
+
+    build_bh_tree(np.random.default_rng(0).normal(size=(150, 2)))

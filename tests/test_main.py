@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from sknetphys.__main__ import _Footnotes, _measure
+from sknetphys._demo import _Footnotes, _measure
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,9 +19,10 @@ ROOT = Path(__file__).resolve().parents[1]
 _DEMO = """
 import json, sys
 import sknetphys.__main__ as demo
+import sknetphys._demo as work
 from sknetphys.compile import kernels
 
-measure, prepare, late, ready = demo._measure, demo._prepare, [], []
+measure, prepare, late, ready = work._measure, demo._prepare, [], []
 
 def watched(call):
     before = kernels(loaded_only=True)
@@ -35,7 +36,7 @@ def prepared(jobs):
     ready.append(True)
     return line
 
-demo._measure, demo._prepare = watched, prepared
+work._measure, demo._prepare = watched, prepared
 code = demo.main(sys.argv[2:])
 with open(sys.argv[1], "w") as f:
     json.dump({"code": code, "late": late}, f)
@@ -97,13 +98,19 @@ def test_public_names_load_on_first_use_only():
     subprocess.run([sys.executable, "-c", code], check=True)
     import sknetphys
 
+    import sknetphys.manifold
+
     with pytest.raises(AttributeError, match="NoSuchEstimator"):
         sknetphys.NoSuchEstimator
+    with pytest.raises(AttributeError, match="NoSuchEstimator"):
+        sknetphys.manifold.NoSuchEstimator
 
 
 def test_demo_worker_tasks_import_no_sklearn():
-    # the worker of the demo's first run imports its tasks' module without scikit-learn
-    code = ("import sys, sknetphys.compile, sknetphys._demo_nets as nets; "
+    # the demo's entry and the worker of its first run import their modules without
+    # scikit-learn (which the entry loads once it has started compiling)
+    code = ("import sys, sknetphys.__main__, sknetphys.compile, sknetphys._demo_nets as nets; "
+            "nets.warm_up_tsne_tree(); "
             "assert 'sklearn' not in sys.modules, 'sklearn imported'; "
             "assert [len(specs) for _, specs in nets.conv_nets()] == [3, 5]")
     subprocess.run([sys.executable, "-c", code], check=True)
