@@ -55,8 +55,8 @@ def test_demo_reports_compilation_then_figures_of_the_work(tmp_path):
     # the compile step is announced, then reported on its own line
     lines = out.splitlines()
     announce = next(i for i, line in enumerate(lines) if "Preparing the kernels" in line)
-    assert re.fullmatch(r"  numba: (compiled \d+ kernel variants in [\d.]+ s.*"
-                        r"|nothing to compile, loaded from the cache in [\d.]+ s)",
+    assert re.fullmatch(r"  numba: (compiled \d+ kernel variants in [\d.]+ s \(.*"
+                        r"|nothing to compile, loaded from the cache in [\d.]+ s \(.*)",
                         lines[announce + 2])
     # no figure includes compilation (it would be marked " *" and counted in a footnote)
     assert not re.search(r"\d m?s \*", out) and "* includes" not in out
