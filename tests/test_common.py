@@ -5,20 +5,20 @@ import inspect
 import re
 
 import pytest
+from sklearn.base import BaseEstimator
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sknetphys import (
-    Autoencoder,
-    ConvAutoencoder,
-    ConvClassifier,
-    ConvRegressor,
-    MLPClassifier,
-    MLPRegressor,
-    TSNEEmbedding,
-)
+import sknetphys
+from sknetphys import Autoencoder, ConvAutoencoder, MLPClassifier, MLPRegressor
+
+# Every public estimator, as the package exports them (a new one is checked here unasked).
+PUBLIC_ESTIMATORS = [cls for name in sknetphys.__all__
+                     if isinstance(cls := getattr(sknetphys, name), type)
+                     and issubclass(cls, BaseEstimator)]
 
 # The default constructors; only max_iter is lowered, for speed. Full-batch L-BFGS takes
-# another path through fit (no partial_fit).
+# another path through fit (no partial_fit). The conv nets and t-SNE have their checks in
+# tests/neural_network/test_conv.py and tests/manifold/test_tsne.py.
 ESTIMATORS = [MLPClassifier(max_iter=100), MLPRegressor(max_iter=100),
               MLPClassifier(solver="lbfgs", max_iter=100), MLPRegressor(solver="lbfgs", max_iter=100),
               Autoencoder(max_iter=100), Autoencoder(solver="lbfgs", max_iter=100),
@@ -30,8 +30,13 @@ def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
-@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor, ConvClassifier, ConvRegressor,
-                                 Autoencoder, ConvAutoencoder, TSNEEmbedding])
+def test_the_public_estimators():
+    assert sorted(cls.__name__ for cls in PUBLIC_ESTIMATORS) == [
+        "Autoencoder", "ConvAutoencoder", "ConvClassifier", "ConvRegressor", "MLPClassifier",
+        "MLPRegressor", "TSNEEmbedding"]
+
+
+@pytest.mark.parametrize("cls", PUBLIC_ESTIMATORS, ids=lambda cls: cls.__name__)
 def test_every_parameter_is_documented_once_in_signature_order(cls):
     doc = cls.__doc__
     section = doc[doc.index("Parameters\n"):]
