@@ -9,14 +9,14 @@ numba heap selection -- beats scikit-learn's trees (50 dimensions defeat them) a
 Other metrics go through scikit-learn's ``NearestNeighbors``.
 """
 
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.metrics import pairwise_distances
 from sklearn.neighbors import NearestNeighbors
 
-from .._core._threads import single_threaded_blas
+from .._core._threads import run_parallel, single_threaded_blas
 from ._kernels_affinity import dense_sq_distances, knn_select, perplexity_search, symmetrise
 from ._parallel import n_workers, over_rows
 
@@ -82,12 +82,8 @@ def nearest_neighbors(X, k, metric="euclidean", Y=None):
             knn_select(g, sq_all, start, self_query, Q[start:stop], X, idx[start:stop],
                        d2[start:stop])
 
-    with single_threaded_blas():
-        if workers == 1:
-            work(0)
-        else:
-            with ThreadPoolExecutor(workers) as pool:
-                list(pool.map(work, range(workers)))
+    with single_threaded_blas():  # also when one worker runs here, on the calling thread
+        run_parallel([partial(work, w) for w in range(workers)])
     return idx, d2
 
 

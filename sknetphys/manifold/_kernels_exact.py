@@ -25,7 +25,8 @@ _CHUNK = 256  # columns per inner loop: the chunk's scratch stays in L1
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
 def exact_forces(Y, P, dof, compute_kl, start, stop, out_attr, out_rep, out_z, out_plogw):
-    """For the rows i in [start, stop), sums over j != i with q_ij = 1 / (1 + |y_i - y_j|^2 / dof) and w_ij = q_ij^dof.
+    """For the rows i in [start, stop), sums over j != i with
+    q_ij = 1 / (1 + |y_i - y_j|^2 / dof) and w_ij = q_ij^dof.
 
     out_attr[i] = sum_j p_ij q_ij (y_i - y_j), out_rep[i] = sum_j w_ij q_ij (y_i - y_j),
     out_z[i] = sum_j w_ij, and with ``compute_kl`` out_plogw[i] = sum_{p_ij > 0} p_ij log w_ij
@@ -94,7 +95,8 @@ def exact_forces(Y, P, dof, compute_kl, start, stop, out_attr, out_rep, out_z, o
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
 def exact_normalisation(Y, dof, start, stop, out_rows):
-    """out_rows[i] = sum_{j != i} w_ij for i in [start, stop); over all rows Z = out_rows.sum()."""
+    """out_rows[i] = sum_{j != i} w_ij for i in [start, stop); over all rows,
+    Z = out_rows.sum()."""
     n, d = Y.shape
     Yt = np.ascontiguousarray(Y.T)
     inv = 1.0 / dof

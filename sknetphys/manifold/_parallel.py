@@ -13,9 +13,9 @@ installation's first t-SNE waits for them. With the serial kernels (and two idio
 cost seconds of compiling replaced by loops, see ``build_tree`` and ``perplexity_search``)
 the first map of 300 digits on a fresh cache took 5.2 s instead of 12.7-12.9 (4.5 s of
 compiling instead of 11.7-12.1), and 70,000 MNIST points 40.6 s instead of 63.7 (each
-OpenMP region had also cost a few ms of waking threads). A hand-off to a thread costs about 0.1 ms here,
-against a few ms per call from 1,000 points, below which everything runs on the
-calling thread anyway.
+OpenMP region had also cost a few ms of waking threads). A hand-off to a thread costs about
+0.1 ms here, against a few ms per call from 1,000 points, below which everything runs on
+the calling thread anyway.
 """
 
 import threading
