@@ -73,10 +73,11 @@ class _DenseLayer(Layer):
         self._dx = self._buffer(self.input_shape)
         if self.receives_input:
             n_in = self.input_shape[0]
-            max_nnz = max(0, int(self.SPARSE_MAX_DENSITY * capacity * n_in))
+            # to_csc needs a spare slot per row beyond the nonzeros it accepts
+            room = max(0, int(self.SPARSE_MAX_DENSITY * capacity * n_in)) + capacity
             self._colptr = np.empty(n_in + 1, dtype=np.int64)
-            self._rowidx = np.empty(max_nnz, dtype=np.int32)
-            self._vals = np.empty(max_nnz, dtype=self.dtype)
+            self._rowidx = np.empty(room, dtype=np.int32)
+            self._vals = np.empty(room, dtype=self.dtype)
 
     def forward(self, x, training=False, rng=None):
         n = x.shape[0]

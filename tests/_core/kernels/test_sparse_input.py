@@ -15,7 +15,8 @@ def test_to_csc_matches_numpy(dtype):
     rng = np.random.default_rng(0)
     x = _sparse_batch(rng, dtype=dtype)
     colptr = np.empty(x.shape[1] + 1, np.int64)
-    rowidx, vals = np.empty(x.size, np.int32), np.empty(x.size, dtype)
+    room = x.size + x.shape[0]  # to_csc's spare slot per row
+    rowidx, vals = np.empty(room, np.int32), np.empty(room, dtype)
     nnz = to_csc(x, x.size, colptr, rowidx, vals)
     assert nnz == np.count_nonzero(x)
     rows, cols = np.nonzero(x.T)  # column-major order: by feature, then by row
@@ -26,9 +27,20 @@ def test_to_csc_matches_numpy(dtype):
 
 def test_to_csc_refuses_dense_batches():
     x = np.ones((4, 5))
-    colptr, rowidx, vals = np.empty(6, np.int64), np.empty(20, np.int32), np.empty(20)
+    colptr, rowidx, vals = np.empty(6, np.int64), np.empty(24, np.int32), np.empty(24)
     assert to_csc(x, 19, colptr, rowidx, vals) == -1
     assert to_csc(x, 20, colptr, rowidx, vals) == 20
+
+
+def test_to_csc_stays_inside_its_buffers():
+    """With room for fewer than ``max_nnz`` + n entries the limit drops to fit: a dense
+    batch is refused without a write past the buffers' ends (the sentinels after them)."""
+    x = np.ones((4, 5))
+    colptr = np.empty(6, np.int64)
+    rowidx, vals = np.full(20, -7, np.int32), np.full(20, -7.0)
+    assert to_csc(x, 20, colptr, rowidx[:14], vals[:14]) == -1
+    assert np.all(rowidx[14:] == -7) and np.all(vals[14:] == -7)
+    assert to_csc(x[:, :2], 20, colptr, rowidx[:12], vals[:12]) == 8  # fits: 8 + 4 slots
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -38,7 +50,7 @@ def test_products_match_dense(dtype):
     W = rng.normal(size=(17, 6)).astype(dtype)
     delta = rng.normal(size=(13, 6)).astype(dtype)
     colptr = np.empty(18, np.int64)
-    rowidx, vals = np.empty(x.size, np.int32), np.empty(x.size, dtype)
+    rowidx, vals = np.empty(x.size + 13, np.int32), np.empty(x.size + 13, dtype)
     to_csc(x, x.size, colptr, rowidx, vals)
     y = np.full((13, 6), np.nan, dtype)
     dW = np.full((17, 6), np.nan, dtype)
