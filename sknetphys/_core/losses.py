@@ -2,12 +2,10 @@
 
 import numpy as np
 
-from .kernels.activations import SIGMOID, activation
 from .kernels.losses import (
     poisson_loss,
     sigmoid_bce_loss,
     sigmoid_squared_loss,
-    softmax,
     softmax_squared_loss,
     softmax_xent_loss,
     squared_loss,
@@ -29,7 +27,10 @@ class Loss:
                                   delta.reshape(m, -1)))
 
     def transform(self, z):
-        """Raw outputs to predictions, in place."""
+        """Raw outputs to predictions, in place. The transforms are numpy's, not kernels:
+        prediction runs them in float64, which training never compiles, and a first
+        ``predict`` spent 5 ms loading such a kernel from numba's cache (7.2 ms against
+        0.9 ms for the digits' 450 rows); numpy takes 0.5 ms for 10k rows of 10 classes."""
         return z
 
 
@@ -59,7 +60,9 @@ class SoftmaxCrossEntropy(Loss):
     _kernel = staticmethod(softmax_xent_loss)
 
     def transform(self, z):
-        softmax(z)
+        z -= z.max(axis=1, keepdims=True)
+        np.exp(z, out=z)
+        z /= z.sum(axis=1, keepdims=True)
         return z
 
 
@@ -70,8 +73,10 @@ class SigmoidCrossEntropy(Loss):
     _kernel = staticmethod(sigmoid_bce_loss)
 
     def transform(self, z):
-        activation(z, SIGMOID)
-        return z
+        with np.errstate(over="ignore"):  # exp(-z) = inf gives 1 / inf = 0, the limit
+            np.exp(np.negative(z, out=z), out=z)
+        z += 1
+        return np.reciprocal(z, out=z)
 
 
 class SigmoidSquaredLoss(SigmoidCrossEntropy):

@@ -136,12 +136,3 @@ def softmax_squared_loss(z, t, inv_n, delta):
             delta[i, j] = y * ((y - t[i, j]) - dot) * inv_n
     return 0.5 * total * inv_n
 
-
-@njit(cache=True, error_model="numpy", nogil=True)
-def softmax(z):
-    """In place, row-wise."""
-    n, m = z.shape
-    for i in range(n):
-        _, s = _exp_shifted(z[i], z[i])
-        for j in range(m):
-            z[i, j] /= s
