@@ -54,6 +54,16 @@ class _DenseLayer(Layer):
     # sparse route: BLAS was no faster there (10k MNIST rows in chunks of 256 on 2 threads,
     # best of 9 alternating rounds: 86 ms sparse, 93 ms BLAS).
     BLAS_FORWARD_MIN_ROWS = 256
+    # ... and such batches skip the compression too when the layer's weights are at most
+    # this many bytes: BLAS's dW and the optimizer's plain step then beat the fused sparse
+    # update, whose advantage (no dW written and read again) pays once W outgrows the
+    # cache. MNIST epochs of 30k images at batch 256, one process, 6 alternating pairs
+    # per run, time without compressing over time with: 784-256-10 (0.8 MB of weights)
+    # 0.84, 0.82, 0.79 and 0.76; 784-256-256-10 1.00, 0.96 and 0.83; but 784-800-10
+    # (2.5 MB) 0.88, 0.92, 0.97 and 1.11, 784-800-800-10 0.86, 1.08 and 0.95, 784-2000-10
+    # 1.06 and 1.09; two identical routes read 0.99. At batch 100 compressing wins
+    # (without: 1.04-1.09).
+    DENSE_ROUTE_MAX_BYTES = 1 << 20
     # At inference the sparse product goes through the rows in parts of this many, so that
     # a part's outputs stay in the core's L2 (784-800: 128 rows x 800 outputs, 410 KB of a
     # 512 KB L2). 10k MNIST rows, one thread, medians of 6 alternating rounds: 147 ms in
@@ -102,6 +112,11 @@ class _DenseLayer(Layer):
         """``y = x @ W``; for an input layer, compressing ``x`` first (the compressed batch
         serves the backward pass whichever product runs here). Returns whether ``x`` was
         sparse enough to compress."""
+        if (training and x.shape[0] >= self.BLAS_FORWARD_MIN_ROWS
+                and W.nbytes <= self.DENSE_ROUTE_MAX_BYTES):
+            self._sparse = False  # the dense route, backward too
+            np.matmul(x, W, out=y)
+            return False
         self._sparse = self.receives_input and self._compress(x) >= 0
         if self._sparse and not (training and x.shape[0] >= self.BLAS_FORWARD_MIN_ROWS):
             csc_matmul(self._colptr, self._rowidx, self._vals, W, y)

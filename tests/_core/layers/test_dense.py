@@ -33,9 +33,11 @@ def test_input_layer_sparse_route_equals_dense(density):
 
 def test_large_training_batches_go_forward_by_blas_and_back_sparse(monkeypatch):
     """From BLAS_FORWARD_MIN_ROWS rows a sparse training batch is multiplied by BLAS and
-    compressed for the backward pass; inference keeps the sparse product."""
+    compressed for the backward pass (weights above DENSE_ROUTE_MAX_BYTES); inference
+    keeps the sparse product."""
     from sknetphys._core.layers import dense
 
+    monkeypatch.setattr(dense._DenseLayer, "DENSE_ROUTE_MAX_BYTES", 0)
     calls = []
     sparse_product = dense.csc_matmul
     monkeypatch.setattr(dense, "csc_matmul", lambda *a: calls.append(1) or sparse_product(*a))
@@ -54,6 +56,32 @@ def test_large_training_batches_go_forward_by_blas_and_back_sparse(monkeypatch):
     np.testing.assert_allclose(net.grads, reference.grads, rtol=1e-12, atol=1e-14)
     net.forward(x)
     assert len(calls) == -(-m // dense._DenseLayer.SPARSE_INFERENCE_ROWS)  # parts of rows
+
+
+def test_large_training_batches_with_small_weights_take_the_dense_route(monkeypatch):
+    """With weights of at most DENSE_ROUTE_MAX_BYTES a large sparse training batch is not
+    compressed at all: BLAS forward and back, the same outputs and gradients."""
+    from sknetphys._core.layers import dense
+
+    compressed = []
+    compress = dense._DenseLayer._compress
+    monkeypatch.setattr(dense._DenseLayer, "_compress",
+                        lambda self, x: compressed.append(1) or compress(self, x))
+    rng = np.random.default_rng(5)
+    m = dense._DenseLayer.BLAS_FORWARD_MIN_ROWS
+    x = rng.normal(size=(m, 20)) * (rng.random((m, 20)) < 0.1)
+    delta = rng.normal(size=(m, 3))
+    net, reference = _net(), _net()
+    reference.layers[0].SPARSE_MAX_DENSITY = -1.0
+    out = net.forward(x, training=True).copy()
+    net.backward(delta.copy())
+    assert compressed == [] and not net.layers[0]._sparse
+    reference.forward(x, training=True)
+    reference.backward(delta.copy())
+    np.testing.assert_array_equal(out, reference.forward(x, training=True))
+    np.testing.assert_array_equal(net.grads, reference.grads)
+    net.forward(x[: m - 1], training=True)  # one row fewer: compressed again
+    assert compressed == [1] and net.layers[0]._sparse
 
 
 def test_inference_goes_through_a_sparse_batch_in_parts_with_the_same_result(monkeypatch):
