@@ -66,15 +66,6 @@ def bias_activation(z, b, code):
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
-def activation(z, code):
-    """In place: ``z = f(z)``."""
-    n, m = z.shape
-    for i in range(n):
-        for j in range(m):
-            z[i, j] = _f(code, z[i, j])
-
-
-@njit(cache=True, error_model="numpy", nogil=True)
 def activation_backward(y, delta, code, db):
     """In place ``delta *= f'(y)``; writes ``db[j] = sum_i delta[i, j]``."""
     n, m = y.shape

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -68,6 +70,14 @@ def test_output_transforms():
     np.testing.assert_allclose(SoftmaxSquaredLoss().transform(z.copy()), naive_dense.softmax(z))
     np.testing.assert_allclose(SigmoidSquaredLoss().transform(z.copy()), 1 / (1 + np.exp(-z)))
     np.testing.assert_allclose(PoissonLoss().transform(z.copy()), np.exp(z))
+
+
+def test_output_transforms_of_extreme_outputs():
+    z = np.array([[-1000.0, 0.0, 1000.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning either
+        np.testing.assert_array_equal(SigmoidCrossEntropy().transform(z.copy()), [[0, 0.5, 1]])
+        np.testing.assert_array_equal(SoftmaxCrossEntropy().transform(z.copy()), [[0, 0, 1]])
 
 
 def test_poisson_loss_is_zero_at_a_perfect_fit_and_matches_scikit_learn():
