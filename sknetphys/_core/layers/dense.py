@@ -59,10 +59,10 @@ class _DenseLayer(Layer):
     # update, whose advantage (no dW written and read again) pays once W outgrows the
     # cache. MNIST epochs of 30k images at batch 256, one process, 6 alternating pairs
     # per run, time without compressing over time with: 784-256-10 (0.8 MB of weights)
-    # 0.84, 0.82, 0.79 and 0.76; 784-256-256-10 1.00, 0.96 and 0.83; but 784-800-10
-    # (2.5 MB) 0.88, 0.92, 0.97 and 1.11, 784-800-800-10 0.86, 1.08 and 0.95, 784-2000-10
-    # 1.06 and 1.09; two identical routes read 0.99. At batch 100 compressing wins
-    # (without: 1.04-1.09).
+    # 0.84, 0.82, 0.98, 0.76 and 0.79; 784-256-256-10 1.00, 0.96 and 0.83; but 784-800-10
+    # (2.5 MB) 0.88, 0.92, 0.96, 0.97 and 1.11, 784-800-800-10 0.86, 1.08 and 0.95,
+    # 784-2000-10 1.06 and 1.09; two identical routes read 0.99. At batch 100 compressing
+    # wins (without: 1.04-1.09).
     DENSE_ROUTE_MAX_BYTES = 1 << 20
     # At inference the sparse product goes through the rows in parts of this many, so that
     # a part's outputs stay in the core's L2 (784-800: 128 rows x 800 outputs, 410 KB of a
