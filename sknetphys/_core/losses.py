@@ -30,7 +30,7 @@ class Loss:
         """Raw outputs to predictions, in place. The transforms are numpy's, not kernels:
         prediction runs them in float64, which training never compiles, and a first
         ``predict`` spent 5 ms loading such a kernel from numba's cache (7.2 ms against
-        0.9 ms for the digits' 450 rows); numpy takes 0.5 ms for 10k rows of 10 classes."""
+        1.6 ms for the digits' 450 rows)."""
         return z
 
 
@@ -60,9 +60,15 @@ class SoftmaxCrossEntropy(Loss):
     _kernel = staticmethod(softmax_xent_loss)
 
     def transform(self, z):
-        z -= z.max(axis=1, keepdims=True)
-        np.exp(z, out=z)
-        z /= z.sum(axis=1, keepdims=True)
+        # On the transpose, numpy reduces over classes row by row, in the order the
+        # former kernel summed (the same bits), where reducing each short row of z is
+        # slow: 10k rows of 10 classes 0.97 ms (the kernel 0.75, row-wise 1.42); of 1000
+        # classes 172 ms (the kernel 84, row-wise 114).
+        zt = z.T.copy()
+        zt -= zt.max(axis=0)
+        np.exp(zt, out=zt)
+        zt /= zt.sum(axis=0)
+        z[...] = zt.T
         return z
 
 
