@@ -112,13 +112,10 @@ class _DenseLayer(Layer):
         """``y = x @ W``; for an input layer, compressing ``x`` first (the compressed batch
         serves the backward pass whichever product runs here). Returns whether ``x`` was
         sparse enough to compress."""
-        if (training and x.shape[0] >= self.BLAS_FORWARD_MIN_ROWS
-                and W.nbytes <= self.DENSE_ROUTE_MAX_BYTES):
-            self._sparse = False  # the dense route, backward too
-            np.matmul(x, W, out=y)
-            return False
-        self._sparse = self.receives_input and self._compress(x) >= 0
-        if self._sparse and not (training and x.shape[0] >= self.BLAS_FORWARD_MIN_ROWS):
+        large = training and x.shape[0] >= self.BLAS_FORWARD_MIN_ROWS
+        dense_route = large and W.nbytes <= self.DENSE_ROUTE_MAX_BYTES  # backward too
+        self._sparse = self.receives_input and not dense_route and self._compress(x) >= 0
+        if self._sparse and not large:
             csc_matmul(self._colptr, self._rowidx, self._vals, W, y)
         else:
             np.matmul(x, W, out=y)
