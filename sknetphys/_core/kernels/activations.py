@@ -7,6 +7,7 @@ Arrays are 2-D ``(rows, units)``; conv layers pass their NHWC output as ``(n*h*w
 
 import math
 
+import numpy as np
 from numba import njit
 
 IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, SOFTPLUS, ELU = range(7)
@@ -71,6 +72,42 @@ def bias_activation(z, b, code):
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
+def sigmoid_from_exp(z, e):
+    """In place over flat arrays: ``z = sigmoid(z)`` from ``e = exp(-|z|)``, as ``_f``
+    computes it (1 / (1 + e) for z >= 0, e / (1 + e) below: neither overflows), in a loop
+    without branches that vectorises."""
+    for i in range(z.shape[0]):
+        ei = e[i]
+        z[i] = (1.0 if z[i] >= 0 else ei) / (1.0 + ei)
+
+
+def exp_neg_abs(z, out):
+    """``out = exp(-|z|)`` (never overflows) through numpy's SIMD loops, where numba calls
+    libm's scalar ``exp``: 100 x 784 float32, 181 us against 716 for the sigmoid kernel."""
+    np.abs(z, out=out)
+    np.negative(out, out=out)
+    return np.exp(out, out=out)
+
+
+def activate(z, b, code, scratch=None):
+    """:func:`bias_activation` for a layer's output, in place, except that the sigmoid and
+    tanh come from numpy's SIMD ``exp`` and ``tanh``: 100 x 784 float32, sigmoid 749 ->
+    163 us, tanh 1517 -> 211 us. Within 3 float32 ulps of the exact functions (the
+    kernel's libm calls: 1.5 and 2). ``scratch``: an array of ``z``'s size and dtype for
+    the sigmoid's ``exp(-|z|)``. The conv kernels call :func:`bias_activation` inside
+    numba, and keep libm's."""
+    if code == SIGMOID:
+        bias_activation(z, b, IDENTITY)
+        zf, e = z.reshape(-1), scratch.reshape(-1)[: z.size]
+        sigmoid_from_exp(zf, exp_neg_abs(zf, e))
+    elif code == TANH:
+        bias_activation(z, b, IDENTITY)
+        np.tanh(z, out=z)
+    else:
+        bias_activation(z, b, code)
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
 def activation_backward(y, delta, code, db):
     """In place ``delta *= f'(y)``; writes ``db[j] = sum_i delta[i, j]``."""
     n, m = y.shape
@@ -85,6 +122,22 @@ def activation_backward(y, delta, code, db):
         for i in range(n):
             for j in range(m):
                 d = delta[i, j] if y[i, j] > 0 else 0
+                delta[i, j] = d
+                db[j] += d
+        return
+    # the sigmoid and tanh in loops of their own, which vectorise (through _df: 99 us for
+    # 100 x 784, here 10-20); the same arithmetic as _df
+    if code == SIGMOID:
+        for i in range(n):
+            for j in range(m):
+                d = delta[i, j] * (y[i, j] * (1.0 - y[i, j]))
+                delta[i, j] = d
+                db[j] += d
+        return
+    if code == TANH:
+        for i in range(n):
+            for j in range(m):
+                d = delta[i, j] * (1.0 - y[i, j] * y[i, j])
                 delta[i, j] = d
                 db[j] += d
         return
@@ -107,6 +160,14 @@ def activation_grad(y, delta, code):
     if code == RELU:
         for i in range(df.shape[0]):
             df[i] = df[i] if yf[i] > 0 else 0
+        return
+    if code == SIGMOID:  # as in activation_backward
+        for i in range(df.shape[0]):
+            df[i] = df[i] * (yf[i] * (1.0 - yf[i]))
+        return
+    if code == TANH:
+        for i in range(df.shape[0]):
+            df[i] = df[i] * (1.0 - yf[i] * yf[i])
         return
     for i in range(df.shape[0]):
         df[i] = df[i] * _df(code, yf[i])

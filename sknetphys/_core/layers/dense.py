@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..kernels.activations import activation_backward, bias_activation
+from ..kernels.activations import SIGMOID, activate, activation_backward
 from ..kernels.dropout import dropout_backward, dropout_forward
 from ..kernels.sparse_input import csc_matmul, csc_matmul_t, to_csc
 from ._base import Layer, LayerSpec, activation_code
@@ -81,6 +81,7 @@ class _DenseLayer(Layer):
         super().allocate(capacity)
         self._y = self._buffer(self.output_shape)
         self._dx = self._buffer(self.input_shape)
+        self._e = self._buffer(self.output_shape) if self.code == SIGMOID else None
         if self.receives_input:
             n_in = self.input_shape[0]
             # to_csc needs a spare slot per row beyond the nonzeros it accepts
@@ -104,7 +105,7 @@ class _DenseLayer(Layer):
                     break
         else:
             self._product(x, W, y, training)
-        bias_activation(y, b, self.code)
+        activate(y, b, self.code, self._e)
         self._x, self._yn = x, y
         return y
 

@@ -1,7 +1,10 @@
+import warnings
+
 import numpy as np
 import pytest
 
 from sknetphys._core.kernels.activations import (
+    activate,
     activation_backward,
     activation_grad,
     bias_activation,
@@ -68,6 +71,35 @@ def test_sigmoid_is_stable_for_large_inputs():
     z = np.array([[-1000.0, 1000.0, 0.0]])
     bias_activation(z, np.zeros(3), activation_code("sigmoid"))
     np.testing.assert_allclose(z, [[0.0, 1.0, 0.5]])
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_layer_activation_matches_the_kernel(name, dtype):
+    # ``activate`` takes numpy's SIMD exp and tanh for the sigmoid and tanh: a few ulps from
+    # the kernel's libm calls; odd sizes leave remainders after the vector loops
+    rng = np.random.default_rng(4)
+    z = rng.normal(scale=30, size=(37, 29)).astype(dtype)
+    b = rng.normal(size=29).astype(dtype)
+    expected = z.copy()
+    bias_activation(expected, b, activation_code(name))
+    activate(z, b, activation_code(name), np.full_like(z, np.nan))
+    if name in ("sigmoid", "tanh"):
+        ulp = np.finfo(dtype).eps
+        np.testing.assert_allclose(z, expected, rtol=4 * ulp, atol=np.finfo(dtype).tiny)
+    else:
+        np.testing.assert_array_equal(z, expected)
+
+
+@pytest.mark.parametrize("name, expected", [("sigmoid", [0, 1, 0.5, 0.5, 1, 0]),
+                                            ("tanh", [-1, 1, 0, 0, 1, -1])])
+def test_layer_activation_of_extreme_inputs(name, expected):
+    z = np.array([[-1000.0, 1000.0, 0.0, -0.0, np.inf, -np.inf, np.nan]], np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow or invalid-value warnings
+        activate(z, np.zeros(7, np.float32), activation_code(name), np.empty_like(z))
+    np.testing.assert_array_equal(z[0, :6], expected)
+    assert np.isnan(z[0, 6])
 
 
 def test_aliases_and_unknown_names():
