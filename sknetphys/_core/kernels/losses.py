@@ -15,6 +15,7 @@ which is what makes it learn slowly from confidently wrong outputs.
 
 import math
 
+import numpy as np
 from numba import njit
 
 
@@ -79,39 +80,51 @@ def softmax_xent_loss(z, t, inv_n, delta):
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
-def sigmoid_bce_loss(z, t, inv_n, delta):
-    """Sigmoid outputs, binary cross-entropy summed over outputs, mean over samples."""
+def sigmoid_bce_loss(z, t, log_u, inv_n, delta):
+    """Sigmoid outputs, binary cross-entropy summed over outputs, mean over samples.
+
+    The transcendental parts come in from numpy's SIMD loops (see ``losses.py``; libm's
+    scalar calls made this kernel 2.9 ms for 100 x 784): ``delta`` holds ``e = exp(-|z|)``
+    on entry (each entry is read before it is overwritten) and ``log_u = log(1 + e)``
+    (overwritten with each output's loss).
+    -[t log s(z) + (1-t) log(1-s(z))] = softplus(z) - t z = max(z, 0) + log1p(e) - t z,
+    with log1p(e) = log(u) e / (u - 1) for u = 1 + e rounded (Goldberg's formula, within a
+    few ulps), and e itself where u rounds to 1. The sigmoid takes the form that does not
+    overflow, as ``activations._f``."""
     n, m = z.shape
+    one = np.float32(1.0)  # u in z's dtype, as numpy added it: float32 + float32 is float32
+    for i in range(n):  # without the sum, this loop vectorises
+        for j in range(m):
+            x = z[i, j]
+            e = delta[i, j]
+            u = e + one
+            log1p_e = log_u[i, j] * (e / (u - 1.0)) if u != 1.0 else e
+            log_u[i, j] = max(x, 0.0) + log1p_e - t[i, j] * x  # the output's loss
+            delta[i, j] = ((1.0 if x >= 0 else e) / (1.0 + e) - t[i, j]) * inv_n
     total = 0.0
     for i in range(n):
         for j in range(m):
-            x = z[i, j]
-            # -[t log s(x) + (1-t) log(1-s(x))] = softplus(x) - t x, computed stably
-            total += max(x, 0.0) + math.log1p(math.exp(-abs(x))) - t[i, j] * x
-            delta[i, j] = (_sigmoid(x) - t[i, j]) * inv_n
+            total += log_u[i, j]
     return total * inv_n
 
 
-@njit(cache=True, error_model="numpy", inline="always", nogil=True)
-def _sigmoid(x):
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
 @njit(cache=True, error_model="numpy", nogil=True)
-def sigmoid_squared_loss(z, t, inv_n, delta):
+def sigmoid_squared_loss(z, t, sq, inv_n, delta):
     """Sigmoid outputs y, quadratic cost C = 1/(2n) sum ||y - t||^2;
-    dC/dz = (y - t) y (1 - y) / n."""
+    dC/dz = (y - t) y (1 - y) / n. ``delta`` holds ``exp(-|z|)`` on entry, as for
+    :func:`sigmoid_bce_loss`; ``sq`` receives each output's (y - t)^2."""
     n, m = z.shape
+    for i in range(n):  # without the sum, this loop vectorises
+        for j in range(m):
+            e = delta[i, j]
+            y = (1.0 if z[i, j] >= 0 else e) / (1.0 + e)
+            d = y - t[i, j]
+            sq[i, j] = d * d
+            delta[i, j] = d * y * (1.0 - y) * inv_n
     total = 0.0
     for i in range(n):
         for j in range(m):
-            y = _sigmoid(z[i, j])
-            d = y - t[i, j]
-            total += d * d
-            delta[i, j] = d * y * (1.0 - y) * inv_n
+            total += sq[i, j]
     return 0.5 * total * inv_n
 
 

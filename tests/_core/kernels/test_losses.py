@@ -95,3 +95,30 @@ def test_cross_entropy_is_finite_for_huge_logits():
     z = np.array([[1e4, -1e4]])
     for loss in (SoftmaxCrossEntropy(), SigmoidCrossEntropy()):
         assert np.isfinite(loss(z.copy(), np.array([[0.0, 1.0]]), np.empty_like(z)))
+
+
+@pytest.mark.parametrize("loss_cls, reference", [
+    (SigmoidCrossEntropy, naive_dense.sigmoid_bce_loss),
+    (SigmoidSquaredLoss, naive_dense.sigmoid_squared_loss),
+])
+def test_sigmoid_losses_in_float32(loss_cls, reference):
+    # their exp and log come from numpy's float32 SIMD loops; wide logits reach both forms of
+    # the sigmoid and, for the cross-entropy, log1p(e) where 1 + e rounds to 1
+    rng = np.random.default_rng(5)
+    z = rng.normal(scale=10, size=(50, 37)).astype(np.float32)
+    t = np.where(rng.random(z.shape) < 0.5, rng.integers(0, 2, z.shape), rng.random(z.shape))
+    t = t.astype(np.float32)
+    delta = np.empty_like(z)
+    value = loss_cls()(z, t, delta)
+    z64, t64 = z.astype(np.float64), t.astype(np.float64)
+    assert value == pytest.approx(reference(z64, t64), rel=1e-6)
+    s = 1 / (1 + np.exp(-z64))
+    expected = (s - t64) if loss_cls is SigmoidCrossEntropy else (s - t64) * s * (1 - s)
+    np.testing.assert_allclose(delta, expected / 50, rtol=1e-5, atol=1e-9)
+
+
+def test_cross_entropy_of_confident_outputs_keeps_its_tiny_terms():
+    z = np.array([[20.0, -20.0, 40.0, -40.0]], np.float32)
+    t = np.array([[1.0, 0.0, 1.0, 0.0]], np.float32)
+    expected = 2 * np.log1p(np.exp(-20.0)) + 2 * np.log1p(np.exp(-40.0))
+    assert SigmoidCrossEntropy()(z, t, np.empty_like(z)) == pytest.approx(expected, rel=1e-6)
