@@ -150,6 +150,24 @@ def test_conv2d_forward_matches_naive(shape, kernel, strides, padding, mode, fil
     np.testing.assert_allclose(layer.grads[1], rdb, rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize("shape, kernel, strides, padding, mode",
+                         _layouts(["rows", "transposed", "winograd", "direct"]))
+@pytest.mark.parametrize("activation, f", [("sigmoid", lambda z: 1 / (1 + np.exp(-z))),
+                                           ("tanh", np.tanh)])
+def test_conv2d_sigmoid_and_tanh_of_the_kernels_sums(shape, kernel, strides, padding, mode,
+                                                      activation, f):
+    # the kernels add the bias only; numpy applies these two activations after them
+    rng = np.random.default_rng(6)
+    layers = [_bound(Conv2D(4, kernel, strides, padding, activation=a).build(shape, np.float64),
+                     np.random.default_rng(3)) for a in ("identity", activation)]
+    x = rng.standard_normal((4,) + shape)
+    for layer in layers:
+        _set_mode(layer, mode)
+        layer.allocate(6)
+    np.testing.assert_allclose(layers[1].forward(x), f(layers[0].forward(x)), rtol=1e-12,
+                               atol=1e-15)
+
+
 def test_conv2d_relu_gradients_and_float32_forward():
     rng = np.random.default_rng(2)
     layer = _bound(Conv2D(5, 3, padding="same").build((6, 6, 2), np.float64), rng)
