@@ -24,8 +24,12 @@ class Loss:
         is one part of a batch); writes dLoss/dz into ``delta``. Rows may be images: the
         kernels see them flat."""
         m = z.shape[0]
-        return float(self._kernel(z.reshape(m, -1), t.reshape(m, -1), 1.0 / (m if n is None else n),
-                                  delta.reshape(m, -1)))
+        return float(self._flat(z.reshape(m, -1), t.reshape(m, -1), 1.0 / (m if n is None else n),
+                                delta.reshape(m, -1)))
+
+    def _flat(self, z, t, inv_n, delta):
+        """The loss of 2-D rows (see ``__call__``)."""
+        return self._kernel(z, t, inv_n, delta)
 
     def transform(self, z):
         """Raw outputs to predictions, in place. The transforms are numpy's, not kernels:
@@ -82,14 +86,8 @@ class SigmoidCrossEntropy(Loss):
 
     name, output_activation = "binary_log_loss", "logistic"
 
-    def __call__(self, z, t, delta, n=None):
-        m = z.shape[0]
-        z, t, delta = z.reshape(m, -1), t.reshape(m, -1), delta.reshape(m, -1)
-        exp_neg_abs(z, delta)  # read, then overwritten, by the kernel
-        return float(self._sigmoid_kernel(z, t, 1.0 / (m if n is None else n), delta))
-
-    @staticmethod
-    def _sigmoid_kernel(z, t, inv_n, e):
+    def _flat(self, z, t, inv_n, delta):
+        e = exp_neg_abs(z, delta)  # read, then overwritten, by the kernel
         log_u = np.add(e, 1)  # a new array: data-parallel parts call at once
         np.log(log_u, out=log_u)
         return sigmoid_bce_loss(z, t, log_u, inv_n, e)
@@ -106,8 +104,8 @@ class SigmoidSquaredLoss(SigmoidCrossEntropy):
 
     name = "squared_error"
 
-    @staticmethod
-    def _sigmoid_kernel(z, t, inv_n, e):
+    def _flat(self, z, t, inv_n, delta):
+        e = exp_neg_abs(z, delta)  # read, then overwritten, by the kernel
         return sigmoid_squared_loss(z, t, np.empty_like(e), inv_n, e)
 
 

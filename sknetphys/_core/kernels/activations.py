@@ -71,14 +71,19 @@ def bias_activation(z, b, code):
             z[i, j] = _f(code, z[i, j] + b[j])
 
 
+@njit(cache=True, error_model="numpy", inline="always", nogil=True)
+def sigmoid_of(z, e):
+    """sigmoid(z) from ``e = exp(-|z|)``, as ``_f`` computes it (1 / (1 + e) for z >= 0,
+    e / (1 + e) below: neither overflows), by a select rather than a branch, so that the
+    loops calling it vectorise."""
+    return (1.0 if z >= 0 else e) / (1.0 + e)
+
+
 @njit(cache=True, error_model="numpy", nogil=True)
 def sigmoid_from_exp(z, e):
-    """In place over flat arrays: ``z = sigmoid(z)`` from ``e = exp(-|z|)``, as ``_f``
-    computes it (1 / (1 + e) for z >= 0, e / (1 + e) below: neither overflows), in a loop
-    without branches that vectorises."""
+    """In place over flat arrays: ``z = sigmoid(z)`` from ``e = exp(-|z|)``."""
     for i in range(z.shape[0]):
-        ei = e[i]
-        z[i] = (1.0 if z[i] >= 0 else ei) / (1.0 + ei)
+        z[i] = sigmoid_of(z[i], e[i])
 
 
 def exp_neg_abs(z, out):

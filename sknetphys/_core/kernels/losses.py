@@ -18,6 +18,8 @@ import math
 import numpy as np
 from numba import njit
 
+from .activations import sigmoid_of
+
 
 @njit(cache=True, error_model="numpy", nogil=True)
 def squared_loss(z, t, inv_n, delta):
@@ -89,8 +91,7 @@ def sigmoid_bce_loss(z, t, log_u, inv_n, delta):
     (overwritten with each output's loss).
     -[t log s(z) + (1-t) log(1-s(z))] = softplus(z) - t z = max(z, 0) + log1p(e) - t z,
     with log1p(e) = log(u) e / (u - 1) for u = 1 + e rounded (Goldberg's formula, within a
-    few ulps), and e itself where u rounds to 1. The sigmoid takes the form that does not
-    overflow, as ``activations._f``."""
+    few ulps), and e itself where u rounds to 1. The sigmoid is ``activations.sigmoid_of``."""
     n, m = z.shape
     one = np.float32(1.0)  # u in z's dtype, as numpy added it: float32 + float32 is float32
     for i in range(n):  # without the sum, this loop vectorises
@@ -100,7 +101,7 @@ def sigmoid_bce_loss(z, t, log_u, inv_n, delta):
             u = e + one
             log1p_e = log_u[i, j] * (e / (u - 1.0)) if u != 1.0 else e
             log_u[i, j] = max(x, 0.0) + log1p_e - t[i, j] * x  # the output's loss
-            delta[i, j] = ((1.0 if x >= 0 else e) / (1.0 + e) - t[i, j]) * inv_n
+            delta[i, j] = (sigmoid_of(x, e) - t[i, j]) * inv_n
     total = 0.0
     for i in range(n):
         for j in range(m):
@@ -117,7 +118,7 @@ def sigmoid_squared_loss(z, t, sq, inv_n, delta):
     for i in range(n):  # without the sum, this loop vectorises
         for j in range(m):
             e = delta[i, j]
-            y = (1.0 if z[i, j] >= 0 else e) / (1.0 + e)
+            y = sigmoid_of(z[i, j], e)
             d = y - t[i, j]
             sq[i, j] = d * d
             delta[i, j] = d * y * (1.0 - y) * inv_n

@@ -136,6 +136,9 @@ class _Conv2DLayer(Layer):
         self.param_shapes = [(kh, kw, c, filters), (filters,)]
         self.fan = (kh * kw * c, kh * kw * filters)  # Keras' convention for Glorot/He
         self.code = code
+        # what the kernels apply: only the bias for the sigmoid and tanh, which numpy's
+        # SIMD loops apply after them, 3-7x faster than libm's calls in numba
+        self._kernel_code = IDENTITY if code in SIMD_CODES else code
         self.n_cols = kh * kw * c
         self.n_pix = out_hw[0] * out_hw[1]
         self._geometry = kernel + strides + pads + out_hw  # kh, kw, sh, sw, pt, pl, oh, ow
@@ -231,9 +234,7 @@ class _Conv2DLayer(Layer):
         wm = W.reshape(self.n_cols, f)
         y = self._y[:n]
         y2 = y.reshape(n * self.n_pix, f)
-        # the kernels add the bias (and apply the other activations); the sigmoid and tanh
-        # come from numpy's SIMD loops after them, 3-7x faster than libm's calls in numba
-        code = IDENTITY if self.code in SIMD_CODES else self.code
+        code = self._kernel_code
         if self._pointwise:  # a 1x1 kernel with stride 1: cols is the input itself
             np.matmul(x.reshape(-1, self.n_cols), wm, out=y2)
             bias_activation(y2, b, code)
