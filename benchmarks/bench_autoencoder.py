@@ -76,7 +76,7 @@ def conv_net(nn):
         nn.Conv2d(4, 8, 3, padding=1), nn.ReLU(), nn.Upsample(scale_factor=2),
         nn.Conv2d(8, 8, 5, padding=2), nn.ReLU(), nn.Upsample(scale_factor=2),
         nn.Conv2d(8, 1, 5, padding=2))
-    return (lambda **kw: ConvAutoencoder(encoder, **kw)), model, (1, 28, 28)
+    return (lambda **kw: ConvAutoencoder(encoder, **kw)), model, (1, 28, 28), False
 
 
 def dense_net(nn, bce=False):
@@ -88,7 +88,7 @@ def dense_net(nn, bce=False):
         layers += [nn.Linear(a, b), nn.ReLU()]
     out = dict(output_activation="sigmoid", loss="binary_crossentropy") if bce else {}
     return ((lambda **kw: Autoencoder((256, 64), **out, **kw)), nn.Sequential(*layers[:-1]),
-            (784,))
+            (784,), bce)
 
 
 def initial_weights(model, nn):
@@ -164,8 +164,8 @@ def timed(fw, X, rec):
     rec["mem"] = max(rec["mem"], mem.peak_mb)
 
 
-def run(label, net, X, X_test, batch, epochs, alone, torch, nn, bce=False):
-    make, model, shape = net
+def run(label, net, X, X_test, batch, epochs, alone, torch, nn):
+    make, model, shape, bce = net  # bce: PyTorch's model gives logits for its BCE loss
     torch.manual_seed(0)
     frameworks = [Ours(make, batch, initial_weights(model, nn), X_test),
                   Theirs(model, batch, torch, shape, X_test, bce)]
@@ -180,6 +180,7 @@ def run(label, net, X, X_test, batch, epochs, alone, torch, nn, bce=False):
     print(f"\n[{label}] {len(X)} training and {len(X_test)} held-out images, batch {batch}, "
           f"{epochs} epochs alternating, {alone} alone each ({alone // 2} before, "
           f"{alone - alone // 2} after, ABBA)", flush=True)
+
     def run_alone(order, n):
         """The check: each framework alone, ``n`` epochs back to back (same batches)."""
         perms = [rng.permutation(len(X)) for _ in range(n)]
@@ -259,9 +260,8 @@ def main():
             X, X_test = X[:2000], X_test[:500]
     for label in dense:
         torch.manual_seed(0)
-        bce = label == "dense-bce"
-        results[label] = run(label, dense_net(nn, bce), X, X_test, 100, epochs, alone, torch,
-                             nn, bce)
+        results[label] = run(label, dense_net(nn, label == "dense-bce"), X, X_test, 100, epochs,
+                             alone, torch, nn)
     print(f"\nload average {os.getloadavg()[0]:.2f} at end")
     for label, rec in results.items():
         report(label, rec)
